@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.js'
+import { registerModules } from './modules.js'
+import db from './plugins/db.js'
+import errors from './plugins/errors.js'
+import metrics from './plugins/metrics.js'
+import openapi from './plugins/openapi.js'
+import { validatorCompiler } from './shared/validation.js'
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string
+}
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Builds the whole service without listening: the server and the tests share it. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  // JSON only: a text/plain body gets 415 instead of reaching the handlers as a string.
+  app.removeContentTypeParser('text/plain')
+
+  if (config.usingDevWebhookSecret) {
+    app.log.warn('WEBHOOK_SECRET is not set: using the development webhook secret (never in production)')
+  }
+
+  await app.register(errors)
+  await app.register(db, { databaseUrl: config.databaseUrl })
+  await app.register(metrics)
+  await app.register(openapi, { version })
+  await registerModules(app, config, version)
+  return app
+}

@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import { generalRoutes } from './modules/general/routes.js'
+import { orderRoutes } from './modules/orders/routes.js'
+import { productRoutes } from './modules/products/routes.js'
+import { webhookRoutes } from './modules/webhooks/routes.js'
+
+/** Every feature module of the service, in one visible list. */
+export async function registerModules(app: FastifyInstance, config: Config, version: string): Promise<void> {
+  await app.register(generalRoutes, { version })
+  await app.register(productRoutes)
+  await app.register(orderRoutes)
+  await app.register(webhookRoutes, { secrets: config.webhookSecrets })
+}

@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { described, errorResponse } from '../../shared/schemas.js'
+
+export interface GeneralOptions {
+  version: string
+}
+
+const ServiceInfo = Type.Object({
+  message: Type.String(),
+  version: Type.String(),
+  docs: Type.String(),
+  redoc: Type.String(),
+  health: Type.String(),
+  openapi: Type.String(),
+  ready: Type.String(),
+})
+
+const Health = Type.Object({ status: Type.String(), version: Type.String(), uptime_seconds: Type.Number() })
+const Ready = Type.Object({ status: Type.String(), database: Type.String() })
+
+export const generalRoutes: FastifyPluginAsyncTypebox<GeneralOptions> = async (app, { version }) => {
+  const startedAt = Date.now()
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['General'],
+        summary: 'Service information',
+        response: { 200: described(ServiceInfo, 'Links to the docs and health checks') },
+      },
+    },
+    async () => ({
+      message: 'Orders & Inventory Microservice',
+      version,
+      docs: '/docs',
+      redoc: '/redoc',
+      health: '/health',
+      openapi: '/openapi.json',
+      ready: '/ready',
+    }),
+  )
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['General'],
+        summary: 'Liveness (no database call)',
+        response: { 200: described(Health, 'The process is up') },
+      },
+    },
+    async () => ({ status: 'healthy', version, uptime_seconds: Math.round((Date.now() - startedAt) / 1000) }),
+  )
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['General'],
+        summary: 'Readiness: the database answers',
+        response: {
+          200: described(Ready, 'Ready to serve'),
+          503: errorResponse('The database does not answer'),
+        },
+      },
+    },
+    async (_request, reply) => {
+      if (await app.isDatabaseReady()) return { status: 'ready', database: 'ok' }
+      return reply.code(503).send({ detail: 'Database unavailable' })
+    },
+  )
+}

@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { pageOf, setPageHeaders } from '../../shared/pagination.js'
+import { schemas } from './schemas.js'
+import * as service from './service.js'
+
+export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/orders', { schema: schemas.create }, async (request, reply) => {
+    const order = await service.placeOrder(app.db, request.body)
+    return reply.code(201).send(order)
+  })
+
+  app.get('/orders', { schema: schemas.list }, async (request, reply) => {
+    const page = pageOf(request.query)
+    const filter = { status: request.query.status, productId: request.query.product_id }
+    const { items, total } = await service.listOrders(app.db, filter, page)
+    setPageHeaders(request, reply, page, total)
+    return items
+  })
+
+  app.get('/orders/:order_id', { schema: schemas.get }, async (request) =>
+    service.getOrder(app.db, request.params.order_id),
+  )
+
+  app.put('/orders/:order_id', { schema: schemas.update }, async (request) =>
+    service.changeOrderStatus(app.db, request.params.order_id, request.body.status),
+  )
+
+  app.delete('/orders/:order_id', { schema: schemas.remove }, async (request, reply) => {
+    await service.cancelOrDeleteOrder(app.db, request.params.order_id)
+    return reply.code(204).send(null)
+  })
+}

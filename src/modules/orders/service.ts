@@ -1,0 +1,120 @@
+import type { Db, OrderRow, OrderStatus } from '../../db/types.js'
+import { DomainError, notFound } from '../../shared/errors.js'
+import { fromCents } from '../../shared/money.js'
+import type { Page } from '../../shared/pagination.js'
+import * as inventory from '../products/repository.js'
+import * as orders from './repository.js'
+import type { Order, OrderCreate } from './schemas.js'
+
+/** Which status may follow which. SHIPPED and CANCELED are final. */
+const nextStatuses: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['PAID', 'CANCELED'],
+  PAID: ['SHIPPED', 'CANCELED'],
+  SHIPPED: [],
+  CANCELED: [],
+}
+
+// A conditional update that loses a race re-reads the order and decides again; with SQLite's
+// single writer it never loses, with PostgreSQL it may, a bounded number of times.
+const MAX_ATTEMPTS = 5
+
+export function toOrder(row: OrderRow): Order {
+  return {
+    id: row.id,
+    product_id: row.product_id,
+    quantity: row.quantity,
+    status: row.status,
+    unit_price: fromCents(row.unit_price_cents),
+    total: fromCents(row.unit_price_cents * row.quantity),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  }
+}
+
+/** Placing an order: take the stock and record the order in one transaction, or do neither. */
+export async function placeOrder(db: Db, input: OrderCreate): Promise<Order> {
+  return db.transaction().execute(async (trx) => {
+    const now = new Date().toISOString()
+    const taken = await inventory.takeStock(trx, input.product_id, input.quantity, now)
+    if (!taken) {
+      const product = await inventory.findLiveProduct(trx, input.product_id)
+      if (!product) throw notFound.product()
+      throw new DomainError(
+        'INSUFFICIENT_STOCK',
+        `Insufficient stock. Available: ${product.stock}, Requested: ${input.quantity}`,
+      )
+    }
+    const row = await orders.insertOrder(
+      trx,
+      { product_id: input.product_id, quantity: input.quantity, unit_price_cents: taken.price_cents },
+      now,
+    )
+    return toOrder(row)
+  })
+}
+
+export async function getOrder(db: Db, id: number): Promise<Order> {
+  const row = await orders.findOrder(db, id)
+  if (!row) throw notFound.order()
+  return toOrder(row)
+}
+
+export async function listOrders(
+  db: Db,
+  filter: orders.OrderFilter,
+  page: Page,
+): Promise<{ items: Order[]; total: number }> {
+  const [rows, total] = await Promise.all([orders.listOrders(db, filter, page), orders.countOrders(db, filter)])
+  return { items: rows.map(toOrder), total }
+}
+
+/** PUT /orders/{id}: idempotent; a cancel returns the stock exactly once. */
+export async function changeOrderStatus(db: Db, id: number, to: OrderStatus): Promise<Order> {
+  return db.transaction().execute(async (trx) => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const order = await orders.findOrder(trx, id)
+      if (!order) throw notFound.order()
+      if (order.status === to) return toOrder(order)
+      if (!nextStatuses[order.status].includes(to)) {
+        throw new DomainError('INVALID_STATUS_TRANSITION', `Invalid status transition from ${order.status} to ${to}`)
+      }
+      const moved = await moveOrder(trx, order, to)
+      if (moved) return toOrder(moved)
+    }
+    throw concurrentUpdate()
+  })
+}
+
+/** DELETE /orders/{id}: cancels a PENDING or PAID order; deletes a CANCELED one. */
+export async function cancelOrDeleteOrder(db: Db, id: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const order = await orders.findOrder(trx, id)
+      if (!order) throw notFound.order()
+      if (order.status === 'CANCELED') {
+        if (await orders.deleteCanceledOrder(trx, id)) return
+        continue
+      }
+      if (!nextStatuses[order.status].includes('CANCELED')) {
+        throw new DomainError('ORDER_NOT_CANCELABLE', `Cannot cancel order with status ${order.status}`)
+      }
+      if (await moveOrder(trx, order, 'CANCELED')) return
+    }
+    throw concurrentUpdate()
+  })
+}
+
+/**
+ * Moves the order on if nobody else moved it first. Canceling puts the units back in the same
+ * transaction; the conditional status update guarantees it happens once.
+ */
+export async function moveOrder(trx: Db, order: OrderRow, to: OrderStatus): Promise<OrderRow | undefined> {
+  const now = new Date().toISOString()
+  const moved = await orders.transitionOrder(trx, order.id, order.status, to, now)
+  if (moved && to === 'CANCELED') await inventory.returnStock(trx, order.product_id, order.quantity, now)
+  return moved
+}
+
+function concurrentUpdate() {
+  return new DomainError('CONCURRENT_UPDATE', 'The order was changed concurrently, please retry')
+}

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { pageOf, setPageHeaders } from '../../shared/pagination.js'
+import { schemas } from './schemas.js'
+import * as service from './service.js'
+
+export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/products', { schema: schemas.create }, async (request, reply) => {
+    const product = await service.createProduct(app.db, request.body)
+    return reply.code(201).send(product)
+  })
+
+  app.get('/products', { schema: schemas.list }, async (request, reply) => {
+    const page = pageOf(request.query)
+    const { items, total } = await service.listProducts(app.db, page)
+    setPageHeaders(request, reply, page, total)
+    return items
+  })
+
+  app.get('/products/:product_id', { schema: schemas.get }, async (request) =>
+    service.getProduct(app.db, request.params.product_id),
+  )
+
+  for (const method of ['PUT', 'PATCH'] as const) {
+    app.route({
+      method,
+      url: '/products/:product_id',
+      schema: { ...schemas.update, summary: `${schemas.update.summary}${method === 'PATCH' ? ' (same as PUT)' : ''}` },
+      handler: async (request) => service.updateProduct(app.db, request.params.product_id, request.body),
+    })
+  }
+
+  app.delete('/products/:product_id', { schema: schemas.remove }, async (request, reply) => {
+    await service.deleteProduct(app.db, request.params.product_id)
+    return reply.code(204).send(null)
+  })
+}

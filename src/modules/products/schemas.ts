@@ -1,0 +1,116 @@
+import { Type, type Static } from 'typebox'
+import {
+  described,
+  errorResponse,
+  Id,
+  listHeaders,
+  Pagination,
+  Timestamp,
+  validationErrorResponse,
+} from '../../shared/schemas.js'
+
+export const MAX_PRICE = 1_000_000
+export const MAX_STOCK = 1_000_000_000
+
+const Sku = Type.String({ minLength: 1, maxLength: 64, description: 'Stock keeping unit, unique among live products' })
+const Name = Type.String({ minLength: 1, maxLength: 200 })
+const Price = Type.Number({
+  exclusiveMinimum: 0,
+  maximum: MAX_PRICE,
+  multipleOf: 0.01,
+  description: 'Unit price with at most 2 decimals, stored exactly (integer cents)',
+})
+const stockOptions = { minimum: 0, maximum: MAX_STOCK, description: 'Units available to order' }
+const Stock = Type.Integer(stockOptions)
+
+export const Product = Type.Object({
+  id: Id,
+  sku: Sku,
+  name: Name,
+  price: Type.Number(),
+  stock: Type.Integer(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+})
+export type Product = Static<typeof Product>
+
+export const ProductCreate = Type.Object(
+  {
+    sku: Sku,
+    name: Name,
+    price: Price,
+    stock: Type.Optional(Type.Integer({ ...stockOptions, default: 0 })),
+  },
+  { examples: [{ sku: 'MUG-001', name: 'Coffee mug', price: 12.5, stock: 100 }] },
+)
+export type ProductCreate = Static<typeof ProductCreate>
+
+export const ProductUpdate = Type.Object(
+  {
+    sku: Type.Optional(Sku),
+    name: Type.Optional(Name),
+    price: Type.Optional(Price),
+    stock: Type.Optional(Stock),
+  },
+  { examples: [{ price: 14.99, stock: 80 }], description: 'Only the fields sent change' },
+)
+export type ProductUpdate = Static<typeof ProductUpdate>
+
+export const ProductParams = Type.Object({ product_id: Id })
+
+export const ProductListQuery = Pagination
+
+export const schemas = {
+  create: {
+    tags: ['Products'],
+    summary: 'Create a product',
+    body: ProductCreate,
+    response: {
+      201: described(Product, 'The created product'),
+      409: errorResponse('Product with this SKU already exists'),
+      422: validationErrorResponse,
+    },
+  },
+  list: {
+    tags: ['Products'],
+    summary: 'List products by id',
+    querystring: ProductListQuery,
+    response: {
+      200: described(Type.Array(Product), 'A page of products (bare array)', { headers: listHeaders }),
+      422: validationErrorResponse,
+    },
+  },
+  get: {
+    tags: ['Products'],
+    summary: 'Get a product',
+    params: ProductParams,
+    response: {
+      200: described(Product, 'The product'),
+      404: errorResponse('Product not found'),
+      422: validationErrorResponse,
+    },
+  },
+  update: {
+    tags: ['Products'],
+    summary: 'Update a product (partial: only the fields sent change)',
+    params: ProductParams,
+    body: ProductUpdate,
+    response: {
+      200: described(Product, 'The updated product'),
+      404: errorResponse('Product not found'),
+      409: errorResponse('Product with this SKU already exists'),
+      422: validationErrorResponse,
+    },
+  },
+  remove: {
+    tags: ['Products'],
+    summary: 'Delete a product (its orders stay readable)',
+    params: ProductParams,
+    response: {
+      204: Type.Null({ description: 'Deleted' }),
+      400: errorResponse('Cannot delete product with pending or paid orders'),
+      404: errorResponse('Product not found'),
+      422: validationErrorResponse,
+    },
+  },
+}

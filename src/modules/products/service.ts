@@ -1,0 +1,75 @@
+import { isUniqueViolation } from '../../db/errors.js'
+import type { Db, ProductRow } from '../../db/types.js'
+import { DomainError, notFound } from '../../shared/errors.js'
+import { fromCents, toCents } from '../../shared/money.js'
+import type { Page } from '../../shared/pagination.js'
+import * as products from './repository.js'
+import type { Product, ProductCreate, ProductUpdate } from './schemas.js'
+
+const skuTaken = () => new DomainError('SKU_TAKEN', 'Product with this SKU already exists')
+
+export function toProduct(row: ProductRow): Product {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    price: fromCents(row.price_cents),
+    stock: row.stock,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  }
+}
+
+export async function createProduct(db: Db, input: ProductCreate): Promise<Product> {
+  try {
+    const row = await products.insertProduct(
+      db,
+      { sku: input.sku, name: input.name, price_cents: toCents(input.price), stock: input.stock ?? 0 },
+      new Date().toISOString(),
+    )
+    return toProduct(row)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw skuTaken()
+    throw error
+  }
+}
+
+export async function getProduct(db: Db, id: number): Promise<Product> {
+  const row = await products.findLiveProduct(db, id)
+  if (!row) throw notFound.product()
+  return toProduct(row)
+}
+
+export async function listProducts(db: Db, page: Page): Promise<{ items: Product[]; total: number }> {
+  const [rows, total] = await Promise.all([
+    products.listLiveProducts(db, page.limit, page.offset),
+    products.countLiveProducts(db),
+  ])
+  return { items: rows.map(toProduct), total }
+}
+
+export async function updateProduct(db: Db, id: number, input: ProductUpdate): Promise<Product> {
+  const changes: products.ProductChanges = {}
+  if (input.sku !== undefined) changes.sku = input.sku
+  if (input.name !== undefined) changes.name = input.name
+  if (input.price !== undefined) changes.price_cents = toCents(input.price)
+  if (input.stock !== undefined) changes.stock = input.stock
+  if (Object.keys(changes).length === 0) return getProduct(db, id)
+
+  try {
+    const row = await products.updateLiveProduct(db, id, changes, new Date().toISOString())
+    if (!row) throw notFound.product()
+    return toProduct(row)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw skuTaken()
+    throw error
+  }
+}
+
+export async function deleteProduct(db: Db, id: number): Promise<void> {
+  const deleted = await products.softDeleteProductWithoutActiveOrders(db, id, new Date().toISOString())
+  if (deleted) return
+  // Nothing was deleted: say why.
+  if (!(await products.findLiveProduct(db, id))) throw notFound.product()
+  throw new DomainError('PRODUCT_HAS_ACTIVE_ORDERS', 'Cannot delete product with pending or paid orders')
+}

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { schemas } from './schemas.js'
+import * as service from './service.js'
+import { verifySignature } from './signature.js'
+
+export interface WebhookOptions {
+  secrets: readonly string[]
+}
+
+/**
+ * Encapsulated (no fastify-plugin): its raw-body parser applies to these routes only. The body
+ * stays a Buffer until the signature over its exact bytes has been verified.
+ */
+export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookOptions> = async (app, { secrets }) => {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+
+  app.post(
+    '/webhooks/payment',
+    {
+      schema: schemas.payment,
+      // The body schema documents the payload; it is validated by the handler, after the signature.
+      validatorCompiler: () => (value: unknown) => ({ value }),
+    },
+    async (request) => {
+      const body: unknown = request.body
+      const raw = Buffer.isBuffer(body) ? body : Buffer.alloc(0)
+      verifySignature(request.headers['x-webhook-signature'], raw, secrets)
+      const event = service.parsePaymentEvent(raw)
+      const eventId = service.eventIdentity(request.headers['x-event-id'], event, raw)
+      return service.handlePaymentEvent(app.db, eventId, event)
+    },
+  )
+}

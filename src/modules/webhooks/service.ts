@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto'
+import type { Db } from '../../db/types.js'
+import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
+import { fromCents, hasAtMostTwoDecimals, toCents } from '../../shared/money.js'
+import { compileBodyValidator, toValidationIssues } from '../../shared/validation.js'
+import { findOrder } from '../orders/repository.js'
+import { moveOrder } from '../orders/service.js'
+import * as events from './repository.js'
+import { PaymentEvent, type WebhookResult } from './schemas.js'
+
+const PAYMENT_SUCCEEDED = 'payment.succeeded'
+const MAX_ATTEMPTS = 5
+
+const validatePaymentEvent = compileBodyValidator(PaymentEvent)
+
+/** Reads the (already authenticated) raw body: JSON, an object, the documented fields. */
+export function parsePaymentEvent(body: Buffer): PaymentEvent & { type: string } {
+  let payload: unknown
+  try {
+    payload = JSON.parse(body.toString('utf8'))
+  } catch {
+    throw new DomainError('INVALID_PAYLOAD', 'Invalid JSON payload')
+  }
+  if (!validatePaymentEvent(payload)) {
+    throw new RequestValidationError(toValidationIssues('body', validatePaymentEvent.errors ?? []))
+  }
+  const event = payload as PaymentEvent
+  const type = event.event ?? event.event_type
+  if (type === undefined) {
+    throw new RequestValidationError([{ loc: ['body', 'event'], msg: 'Field required', type: 'missing' }])
+  }
+  return { ...event, type }
+}
+
+/** X-Event-Id, else the body's event_id or id, else a hash of the raw body. */
+export function eventIdentity(header: string | undefined, event: PaymentEvent, body: Buffer): string {
+  const fromHeader = header?.trim()
+  if (fromHeader) {
+    if (fromHeader.length > 200) {
+      throw new RequestValidationError([
+        { loc: ['header', 'x-event-id'], msg: 'String should have at most 200 characters', type: 'string_too_long' },
+      ])
+    }
+    return fromHeader
+  }
+  const fromBody = event.event_id ?? event.id
+  if (fromBody !== undefined) return String(fromBody)
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`
+}
+
+/**
+ * Applies one delivery. The event record and the order change commit together; when the outcome
+ * is an error the transaction rolls back, so the provider's retry is evaluated afresh.
+ */
+export async function handlePaymentEvent(
+  db: Db,
+  eventId: string,
+  event: PaymentEvent & { type: string },
+): Promise<WebhookResult> {
+  return db.transaction().execute(async (trx) => {
+    const now = new Date().toISOString()
+    const orderId = event.order_id
+    const firstDelivery = await events.recordEvent(
+      trx,
+      { event_id: eventId, event_type: event.type, order_id: orderId },
+      now,
+    )
+    if (!firstDelivery) {
+      const previous = await events.findEvent(trx, eventId)
+      return { status: 'duplicate', event_id: eventId, order_id: previous?.order_id ?? orderId }
+    }
+    if (event.type !== PAYMENT_SUCCEEDED) {
+      return { status: 'ignored', event_id: eventId, order_id: orderId, reason: `Unhandled event type: ${event.type}` }
+    }
+
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const order = await findOrder(trx, orderId)
+      if (!order) throw notFound.order()
+      if (order.status === 'PAID' || order.status === 'SHIPPED') {
+        return { status: 'ignored', event_id: eventId, order_id: orderId, reason: `Order already ${order.status}` }
+      }
+      if (order.status === 'CANCELED') {
+        throw new DomainError('ORDER_CANCELED', 'Cannot mark a canceled order as paid')
+      }
+      const totalCents = order.unit_price_cents * order.quantity
+      const amountMatches =
+        event.amount === undefined || (hasAtMostTwoDecimals(event.amount) && toCents(event.amount) === totalCents)
+      if (!amountMatches) throw amountMismatch(event.amount ?? 0, totalCents)
+      const paid = await moveOrder(trx, order, 'PAID')
+      if (paid) return { status: 'processed', event_id: eventId, order_id: orderId, new_status: 'PAID' }
+    }
+    throw new DomainError('CONCURRENT_UPDATE', 'The order was changed concurrently, please retry')
+  })
+}
+
+function amountMismatch(amount: number, totalCents: number) {
+  return new DomainError(
+    'PAYMENT_AMOUNT_MISMATCH',
+    `Payment amount ${amount} does not match order total ${fromCents(totalCents).toFixed(2)}`,
+  )
+}

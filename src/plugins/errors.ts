@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import FindMyWay, { type HTTPMethod } from 'find-my-way'
+import { isBusy } from '../db/errors.js'
+import { DomainError, RequestValidationError, type ValidationIssue } from '../shared/errors.js'
+import { toValidationIssues } from '../shared/validation.js'
+
+/**
+ * The one place where failures become HTTP: domain errors keep their status and message,
+ * Fastify's own errors get the contract's bodies, and anything unexpected is a 500 whose
+ * details stay in the log.
+ */
+async function errorsPlugin(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, body } = toHttp(error)
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ code: (error as { code?: string }).code, status }, error.message)
+    if (status === 503) reply.header('Retry-After', '1')
+    return reply.code(status).send(body)
+  })
+
+  // Fastify answers an unknown method on a known path with 404; the contract wants 405 and Allow.
+  const knownRoutes = FindMyWay({ ignoreTrailingSlash: true })
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    for (const method of methods) {
+      try {
+        knownRoutes.on(method as HTTPMethod, route.url, () => undefined)
+      } catch {
+        // the same method and path can be registered twice (with and without a slash): once is enough
+      }
+    }
+  })
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '/'
+    const allowed = (['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const).filter(
+      (method) => knownRoutes.find(method, path) !== null,
+    )
+    if (allowed.length > 0) {
+      return reply.code(405).header('Allow', allowed.join(', ')).send({ detail: 'Method Not Allowed' })
+    }
+    return reply.code(404).send({ detail: 'Not Found' })
+  })
+}
+
+interface HttpFailure {
+  status: number
+  body: { detail: string | ValidationIssue[] }
+}
+
+function toHttp(error: FastifyError): HttpFailure {
+  if (error instanceof DomainError) return { status: error.statusCode, body: { detail: error.message } }
+  if (error instanceof RequestValidationError) return { status: 422, body: { detail: error.issues } }
+  if (error.validation) {
+    return { status: 422, body: { detail: toValidationIssues(error.validationContext ?? 'body', error.validation) } }
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 422, body: { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] } }
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 422, body: { detail: [{ loc: ['body'], msg: 'Field required', type: 'missing' }] } }
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { detail: 'Request body is too large' } }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, body: { detail: 'Unsupported media type: send Content-Type: application/json' } }
+  }
+  if (isBusy(error)) return { status: 503, body: { detail: 'The database is busy, please retry' } }
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) return { status, body: { detail: error.message } }
+  return { status: 500, body: { detail: 'Internal Server Error' } }
+}
+
+export default fp(errorsPlugin, { name: 'errors' })

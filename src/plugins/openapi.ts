@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+export const API_TITLE = 'Orders & Inventory Microservice'
+
+const require = createRequire(import.meta.url)
+
+export interface OpenApiOptions {
+  version: string
+}
+
+/**
+ * The OpenAPI document is generated from the route schemas. Swagger UI (/docs) and ReDoc
+ * (/redoc) are served with their assets from node_modules, so the pages work offline.
+ */
+async function openApiPlugin(app: FastifyInstance, { version }: OpenApiOptions) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: API_TITLE,
+        version,
+        description: [
+          'Keeps a product catalogue, takes orders that reserve stock atomically (never oversold),',
+          'and learns from the payment provider through an HMAC-signed webhook that an order is paid.',
+          '',
+          'Errors are `{"detail": "..."}`; request-validation errors (422) carry a FastAPI-style list',
+          '`[{"loc": [...], "msg": "...", "type": "..."}]`. Lists are bare arrays with `X-Total-Count`',
+          'and `Link` headers.',
+        ].join('\n'),
+      },
+      tags: [
+        { name: 'Products', description: 'The catalogue and its stock' },
+        { name: 'Orders', description: 'Orders reserve stock when placed and return it when canceled' },
+        { name: 'Webhooks', description: 'Signed notifications from the payment provider' },
+        { name: 'General', description: 'Service information, liveness and readiness' },
+      ],
+      components: {
+        securitySchemes: {
+          webhookSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Webhook-Signature',
+            description: '`sha256=<hex>`: HMAC-SHA256 of the raw body under WEBHOOK_SECRET',
+          },
+        },
+      },
+    },
+  })
+
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null, tryItOutEnabled: false },
+    // Swagger UI reads the same document that /openapi.json serves.
+    transformSpecificationClone: true,
+  })
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  const redocBundle = readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'))
+  app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .type('application/javascript; charset=utf-8')
+      .header('Cache-Control', 'public, max-age=86400')
+      .send(redocBundle),
+  )
+  // Kept out of the page so that a strict Content-Security-Policy (script-src 'self') allows it.
+  app.get('/redoc/init.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .type('application/javascript; charset=utf-8')
+      .send("Redoc.init('/openapi.json', { expandResponses: '200,201' }, document.getElementById('redoc'))\n"),
+  )
+  app.get('/redoc', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(redocPage))
+}
+
+const redocPage = `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${API_TITLE} - ReDoc</title>
+  <style>body { margin: 0; padding: 0; }</style>
+</head>
+<body>
+  <div id="redoc"></div>
+  <script src="/redoc/redoc.standalone.js"></script>
+  <script src="/redoc/init.js"></script>
+</body>
+</html>
+`
+
+export default fp(openApiPlugin, { name: 'openapi' })

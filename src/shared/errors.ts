@@ -1,0 +1,52 @@
+/** Every failure the domain can report, with the HTTP status it maps to. */
+const statusByCode = {
+  PRODUCT_NOT_FOUND: 404,
+  ORDER_NOT_FOUND: 404,
+  SKU_TAKEN: 409,
+  INSUFFICIENT_STOCK: 409,
+  PRODUCT_HAS_ACTIVE_ORDERS: 400,
+  INVALID_STATUS_TRANSITION: 400,
+  ORDER_NOT_CANCELABLE: 400,
+  MISSING_SIGNATURE: 401,
+  INVALID_SIGNATURE: 403,
+  INVALID_PAYLOAD: 400,
+  PAYMENT_AMOUNT_MISMATCH: 422,
+  ORDER_CANCELED: 409,
+  CONCURRENT_UPDATE: 409,
+  DATABASE_BUSY: 503,
+} as const
+
+export type DomainErrorCode = keyof typeof statusByCode
+
+export class DomainError extends Error {
+  override name = 'DomainError'
+  readonly statusCode: number
+
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message)
+    this.statusCode = statusByCode[code]
+  }
+}
+
+/** One item of a FastAPI-shaped validation error list. */
+export interface ValidationIssue {
+  loc: (string | number)[]
+  msg: string
+  type: string
+}
+
+/** Request input that failed validation outside Fastify's schema step (the raw-body webhook). */
+export class RequestValidationError extends Error {
+  override name = 'RequestValidationError'
+  constructor(readonly issues: ValidationIssue[]) {
+    super(issues.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; '))
+  }
+}
+
+export const notFound = {
+  product: () => new DomainError('PRODUCT_NOT_FOUND', 'Product not found'),
+  order: () => new DomainError('ORDER_NOT_FOUND', 'Order not found'),
+}

@@ -1,0 +1,17 @@
+/**
+ * Prices travel as JSON numbers with at most two decimals (validated by the schema's
+ * `multipleOf: 0.01`) and are stored and summed as integer cents.
+ */
+export function toCents(amount: number): number {
+  return Math.round(amount * 100)
+}
+
+/** Integer cents back to the JSON number: cents / 100 is the double nearest the decimal value. */
+export function fromCents(cents: number): number {
+  return cents / 100
+}
+
+/** True when `amount` is exactly a value with at most two decimals. */
+export function hasAtMostTwoDecimals(amount: number): boolean {
+  return Number.isFinite(amount) && fromCents(toCents(amount)) === amount
+}

@@ -1,0 +1,27 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { PaginationQuery } from './schemas.js'
+
+export interface Page {
+  limit: number
+  offset: number
+}
+
+export function pageOf(query: PaginationQuery): Page {
+  return { limit: query.limit, offset: query.offset ?? query.skip ?? 0 }
+}
+
+/** Bodies stay bare arrays: paging metadata travels in X-Total-Count and Link headers. */
+export function setPageHeaders(request: FastifyRequest, reply: FastifyReply, page: Page, total: number): void {
+  reply.header('X-Total-Count', String(total))
+  const links: string[] = []
+  const linkTo = (offset: number, rel: string) => {
+    const url = new URL(request.url, `${request.protocol}://${request.host || 'localhost'}`)
+    url.searchParams.delete('skip')
+    url.searchParams.set('limit', String(page.limit))
+    url.searchParams.set('offset', String(offset))
+    links.push(`<${url.toString()}>; rel="${rel}"`)
+  }
+  if (page.offset + page.limit < total) linkTo(page.offset + page.limit, 'next')
+  if (page.offset > 0) linkTo(Math.max(0, page.offset - page.limit), 'prev')
+  if (links.length > 0) reply.header('Link', links.join(', '))
+}

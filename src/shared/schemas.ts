@@ -1,0 +1,45 @@
+import { Type, type Static } from 'typebox'
+
+/** Ids are SQL integers: positive and within a 32-bit column on every database. */
+export const MAX_ID = 2_147_483_647
+export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID })
+
+export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' })
+
+export const ErrorResponse = Type.Object({ detail: Type.String() })
+
+export const ValidationErrorResponse = Type.Object({
+  detail: Type.Array(
+    Type.Object({
+      loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
+      msg: Type.String(),
+      type: Type.String(),
+    }),
+  ),
+})
+
+export const Pagination = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size (1..1000).' }),
+  offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Rows to skip.' })),
+  skip: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of offset.' })),
+})
+export type PaginationQuery = Static<typeof Pagination>
+
+/** A response entry for an error status, documented with its meaning. */
+export function errorResponse(description: string) {
+  return Type.Object({ detail: Type.String() }, { description })
+}
+
+export const validationErrorResponse = Type.Object(ValidationErrorResponse.properties, {
+  description: 'Validation error: a FastAPI-style list of {loc, msg, type}',
+})
+
+export const listHeaders = {
+  'X-Total-Count': { type: 'integer', description: 'Rows matching the query, all pages together' },
+  Link: { type: 'string', description: 'RFC 8288 links to the next and previous pages' },
+} as const
+
+/** The same schema with a description (used as the response's description in OpenAPI). */
+export function described<T extends object>(schema: T, description: string, extra: object = {}): T {
+  return { ...schema, description, ...extra }
+}
