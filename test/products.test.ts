@@ -1,0 +1,280 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp, type TestApp } from './helpers/app.js'
+import { buildProduct, createOrder, createProduct, setOrderStatus } from './helpers/builders.js'
+
+let api: TestApp
+beforeAll(async () => {
+  api = await startTestApp()
+})
+afterAll(async () => {
+  await api.close()
+})
+
+describe('POST /products', () => {
+  it('when the product is valid, then it is created with 201 and every field', async () => {
+    const input = buildProduct({ price: 59.99, stock: 7 })
+    const response = await api.request('POST', '/products', input)
+    expect(response.status).toBe(201)
+    expect(response.body).toMatchObject({ ...input, id: expect.any(Number) })
+    expect(new Date(response.body.created_at).toISOString()).toBe(response.body.created_at)
+    expect(response.body.updated_at).toBe(response.body.created_at)
+  })
+
+  it('when stock is omitted, then it defaults to 0', async () => {
+    const { stock: _omitted, ...input } = buildProduct()
+    const response = await api.request('POST', '/products', input)
+    expect(response.status).toBe(201)
+    expect(response.body.stock).toBe(0)
+  })
+
+  it('when the SKU belongs to a live product, then 409', async () => {
+    const existing = await createProduct(api)
+    const response = await api.request('POST', '/products', buildProduct({ sku: existing.sku }))
+    expect(response.status).toBe(409)
+    expect(response.body).toEqual({ detail: 'Product with this SKU already exists' })
+  })
+
+  it('when prices have two decimals, then they come back exactly, with no float drift', async () => {
+    for (const price of [0.01, 0.1, 0.3, 19.99, 1.005 + 0.005, 999999.99, 1_000_000]) {
+      const rounded = Math.round(price * 100) / 100
+      const response = await api.request('POST', '/products', buildProduct({ price: rounded }))
+      expect(response.status).toBe(201)
+      expect(response.text).toContain(`"price":${rounded}`)
+    }
+  })
+
+  it.each([
+    ['price 0', { price: 0 }, 'price'],
+    ['negative price', { price: -1 }, 'price'],
+    ['three decimals', { price: 1.234 }, 'price'],
+    ['price as string', { price: '10' }, 'price'],
+    ['price too large', { price: 1e12 }, 'price'],
+    ['negative stock', { stock: -1 }, 'stock'],
+    ['fractional stock', { stock: 1.5 }, 'stock'],
+    ['empty sku', { sku: '' }, 'sku'],
+    ['sku of 65 chars', { sku: 'x'.repeat(65) }, 'sku'],
+    ['empty name', { name: '' }, 'name'],
+    ['name of 201 chars', { name: 'n'.repeat(201) }, 'name'],
+    ['null name', { name: null }, 'name'],
+  ])('when %s, then 422 with a FastAPI-style list naming the field', async (_case, overrides, field) => {
+    const response = await api.request('POST', '/products', { ...buildProduct(), ...overrides })
+    expect(response.status).toBe(422)
+    expect(response.body.detail).toEqual(
+      expect.arrayContaining([expect.objectContaining({ loc: ['body', field], msg: expect.any(String), type: expect.any(String) })]),
+    )
+  })
+
+  it('when a required field is missing, then 422 says "Field required" for it', async () => {
+    const response = await api.request('POST', '/products', { name: 'No SKU', price: 1 })
+    expect(response.status).toBe(422)
+    expect(response.body.detail).toEqual([{ loc: ['body', 'sku'], msg: 'Field required', type: 'missing' }])
+  })
+
+  it('when unknown fields are sent, then they are ignored', async () => {
+    const response = await api.request('POST', '/products', { ...buildProduct(), id: 999999, color: 'red' })
+    expect(response.status).toBe(201)
+    expect(response.body.id).not.toBe(999999)
+    expect(response.body).not.toHaveProperty('color')
+  })
+
+  it('when the same SKU wins a race, then exactly one of the parallel creates gets 201', async () => {
+    const input = buildProduct()
+    const responses = await Promise.all(Array.from({ length: 10 }, () => api.request('POST', '/products', input)))
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(1)
+    expect(responses.filter((r) => r.status === 409)).toHaveLength(9)
+  })
+})
+
+describe('GET /products', () => {
+  it('when listing, then the body is a bare array ordered by id with X-Total-Count and Link', async () => {
+    for (let i = 0; i < 3; i++) await createProduct(api)
+    const all = await api.request('GET', '/products?limit=1000')
+    const total = all.body.length
+    expect(Number(all.headers['x-total-count'])).toBe(total)
+    const ids = all.body.map((p: { id: number }) => p.id)
+    expect(ids).toEqual([...ids].sort((a: number, b: number) => a - b))
+
+    const page = await api.request('GET', '/products?limit=2&offset=1')
+    expect(page.status).toBe(200)
+    expect(Array.isArray(page.body)).toBe(true)
+    expect(page.body.map((p: { id: number }) => p.id)).toEqual(ids.slice(1, 3))
+    expect(page.headers['x-total-count']).toBe(String(total))
+    expect(page.headers.link).toContain('rel="next"')
+    expect(page.headers.link).toContain('offset=3')
+    expect(page.headers.link).toContain('rel="prev"')
+  })
+
+  it('when skip is used, then it is an alias of offset', async () => {
+    const byOffset = await api.request('GET', '/products?limit=2&offset=2')
+    const bySkip = await api.request('GET', '/products?limit=2&skip=2')
+    expect(bySkip.status).toBe(200)
+    expect(bySkip.body).toEqual(byOffset.body)
+  })
+
+  it('when on the last page, then Link has no next', async () => {
+    const total = Number((await api.request('GET', '/products')).headers['x-total-count'])
+    const last = await api.request('GET', `/products?limit=1&offset=${total - 1}`)
+    expect(last.body).toHaveLength(1)
+    expect(String(last.headers.link ?? '')).not.toContain('rel="next"')
+  })
+
+  it('when no limit is given, then at most 100 are returned', async () => {
+    const response = await api.request('GET', '/products')
+    expect(response.status).toBe(200)
+    expect(response.body.length).toBeLessThanOrEqual(100)
+  })
+
+  it.each(['limit=0', 'limit=1001', 'limit=abc', 'offset=-1', 'skip=-5', 'offset=1.5'])(
+    'when the query is %s, then 422',
+    async (query) => {
+      const response = await api.request('GET', `/products?${query}`)
+      expect(response.status).toBe(422)
+      expect(response.body.detail[0].loc[0]).toBe('query')
+    },
+  )
+})
+
+describe('GET /products/{id}', () => {
+  it('when the product exists, then 200 with it', async () => {
+    const product = await createProduct(api)
+    const response = await api.request('GET', `/products/${product.id}`)
+    expect(response.status).toBe(200)
+    expect(response.body).toEqual(product)
+  })
+
+  it('when it does not exist, then 404 Product not found', async () => {
+    const response = await api.request('GET', '/products/987654')
+    expect(response.status).toBe(404)
+    expect(response.body).toEqual({ detail: 'Product not found' })
+  })
+
+  it.each(['abc', '0', '-3', '1.5', '99999999999999999999'])('when the id is %s, then 422', async (id) => {
+    const response = await api.request('GET', `/products/${id}`)
+    expect(response.status).toBe(422)
+    expect(response.body.detail[0].loc).toEqual(['path', 'product_id'])
+  })
+})
+
+describe('PUT and PATCH /products/{id}', () => {
+  it.each(['PUT', 'PATCH'] as const)('when %s sends some fields, then only those change', async (method) => {
+    const product = await createProduct(api, { price: 10, stock: 3 })
+    const response = await api.request(method, `/products/${product.id}`, { price: 12.5 })
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({ id: product.id, sku: product.sku, name: product.name, price: 12.5, stock: 3 })
+    expect(response.body.updated_at >= product.updated_at).toBe(true)
+    expect((await api.request('GET', `/products/${product.id}`)).body).toEqual(response.body)
+  })
+
+  it('when the body is empty, then the product is returned unchanged', async () => {
+    const product = await createProduct(api)
+    const response = await api.request('PUT', `/products/${product.id}`, {})
+    expect(response.status).toBe(200)
+    expect(response.body).toEqual(product)
+  })
+
+  it('when every field is sent, then every field changes', async () => {
+    const product = await createProduct(api)
+    const changes = { sku: `${product.sku}-new`, name: 'Renamed', price: 1.23, stock: 42 }
+    const response = await api.request('PUT', `/products/${product.id}`, changes)
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject(changes)
+  })
+
+  it('when the new SKU belongs to another product, then 409', async () => {
+    const a = await createProduct(api)
+    const b = await createProduct(api)
+    const response = await api.request('PUT', `/products/${b.id}`, { sku: a.sku })
+    expect(response.status).toBe(409)
+    expect(response.body).toEqual({ detail: 'Product with this SKU already exists' })
+  })
+
+  it('when the SKU is set to its own value, then 200', async () => {
+    const product = await createProduct(api)
+    const response = await api.request('PUT', `/products/${product.id}`, { sku: product.sku })
+    expect(response.status).toBe(200)
+  })
+
+  it('when the product does not exist, then 404', async () => {
+    const response = await api.request('PUT', '/products/987654', { name: 'x' })
+    expect(response.status).toBe(404)
+    expect(response.body).toEqual({ detail: 'Product not found' })
+  })
+
+  it.each([{ price: -1 }, { stock: -1 }, { name: '' }, { sku: null }, { price: 'cheap' }])(
+    'when the update is %j, then 422 and nothing changes',
+    async (changes) => {
+      const product = await createProduct(api)
+      const response = await api.request('PUT', `/products/${product.id}`, changes)
+      expect(response.status).toBe(422)
+      expect((await api.request('GET', `/products/${product.id}`)).body).toEqual(product)
+    },
+  )
+})
+
+describe('DELETE /products/{id}', () => {
+  it('when the product has no orders, then 204, it disappears and the other products survive', async () => {
+    const doomed = await createProduct(api)
+    const survivor = await createProduct(api)
+    const response = await api.request('DELETE', `/products/${doomed.id}`)
+    expect(response.status).toBe(204)
+    expect(response.text).toBe('')
+    expect((await api.request('GET', `/products/${doomed.id}`)).status).toBe(404)
+    const list = await api.request('GET', '/products?limit=1000')
+    expect(list.body.map((p: { id: number }) => p.id)).not.toContain(doomed.id)
+    expect((await api.request('GET', `/products/${survivor.id}`)).body).toEqual(survivor)
+  })
+
+  it('when deleted, then its SKU is free again', async () => {
+    const product = await createProduct(api)
+    await api.request('DELETE', `/products/${product.id}`)
+    const again = await api.request('POST', '/products', buildProduct({ sku: product.sku }))
+    expect(again.status).toBe(201)
+    expect(again.body.id).not.toBe(product.id)
+  })
+
+  it('when deleted twice, then the second is 404', async () => {
+    const product = await createProduct(api)
+    expect((await api.request('DELETE', `/products/${product.id}`)).status).toBe(204)
+    expect((await api.request('DELETE', `/products/${product.id}`)).status).toBe(404)
+    expect((await api.request('PUT', `/products/${product.id}`, { name: 'x' })).status).toBe(404)
+  })
+
+  it.each(['PENDING', 'PAID'])('when it has a %s order, then 400 and it stays', async (status) => {
+    const product = await createProduct(api)
+    const order = await createOrder(api, product.id)
+    if (status === 'PAID') await setOrderStatus(api, order.id, 'PAID')
+    const response = await api.request('DELETE', `/products/${product.id}`)
+    expect(response.status).toBe(400)
+    expect(response.body).toEqual({ detail: 'Cannot delete product with pending or paid orders' })
+    expect((await api.request('GET', `/products/${product.id}`)).status).toBe(200)
+  })
+
+  it('when its orders are shipped or canceled, then it is deleted and the orders stay readable', async () => {
+    const product = await createProduct(api, { stock: 5 })
+    const shipped = await createOrder(api, product.id, 2)
+    await setOrderStatus(api, shipped.id, 'PAID')
+    await setOrderStatus(api, shipped.id, 'SHIPPED')
+    const canceled = await createOrder(api, product.id, 1)
+    await setOrderStatus(api, canceled.id, 'CANCELED')
+
+    expect((await api.request('DELETE', `/products/${product.id}`)).status).toBe(204)
+
+    const shippedAfter = await api.request('GET', `/orders/${shipped.id}`)
+    expect(shippedAfter.status).toBe(200)
+    expect(shippedAfter.body).toMatchObject({ product_id: product.id, status: 'SHIPPED', quantity: 2 })
+    expect((await api.request('GET', `/orders/${canceled.id}`)).status).toBe(200)
+    const listed = await api.request('GET', `/orders?product_id=${product.id}`)
+    expect(listed.body.map((o: { id: number }) => o.id)).toEqual([shipped.id, canceled.id])
+    // Deleting the canceled order still works after its product is gone.
+    expect((await api.request('DELETE', `/orders/${canceled.id}`)).status).toBe(204)
+    expect((await api.request('GET', `/orders/${canceled.id}`)).status).toBe(404)
+  })
+
+  it('when the product is deleted, then new orders for it get 404', async () => {
+    const product = await createProduct(api)
+    await api.request('DELETE', `/products/${product.id}`)
+    const response = await api.request('POST', '/orders', { product_id: product.id, quantity: 1 })
+    expect(response.status).toBe(404)
+    expect(response.body).toEqual({ detail: 'Product not found' })
+  })
+})
