@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox'
 /** Ids are SQL integers: positive and within a 32-bit column on every database. */
 export const MAX_ID = 2_147_483_647
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID })
+const MAX_OFFSET = 2_147_483_647
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' })
 
@@ -20,8 +21,8 @@ export const ValidationErrorResponse = Type.Object({
 
 export const Pagination = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size (1..1000).' }),
-  offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Rows to skip.' })),
-  skip: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of offset.' })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, description: 'Rows to skip.' })),
+  skip: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, description: 'Alias of offset.' })),
 })
 export type PaginationQuery = Static<typeof Pagination>
 
