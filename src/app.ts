@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { registerModules } from './modules.js'
 import db from './plugins/db.js'
@@ -25,7 +25,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Errors raised by the router before any route runs (a malformed %-escape in the URL).
     frameworkErrors: (error, _request, reply) => {
-      reply.code(400).send({ detail: error.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request' })
+      const detail = error.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request'
+      void (reply as FastifyReply).code(400).send({ detail })
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

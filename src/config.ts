@@ -59,14 +59,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (value !== undefined && value !== '') raw[key] = value.trim()
   }
   const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Env
-  const errors = Value.Errors(EnvSchema, env)
-  if (errors.length > 0) {
-    const lines = errors.map((error) => {
-      const key = error.instancePath.replace(/^\//, '') || '(environment)'
-      return `  ${key}=${JSON.stringify(raw[key] ?? '')}: ${error.message}`
-    })
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  const lines = Value.Errors(EnvSchema, env).map((error) => {
+    const key = error.instancePath.replace(/^\//, '') || '(environment)'
+    return `  ${key}=${JSON.stringify(raw[key] ?? '')}: ${error.message}`
+  })
+  if (!/^sqlite:.+$/.test(env.DATABASE_URL)) {
+    lines.push(
+      `  DATABASE_URL=${JSON.stringify(env.DATABASE_URL)}: expected sqlite:PATH (for example sqlite:./data/store.db)`,
+    )
   }
+  if (lines.length > 0) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
 
   const secrets = env.WEBHOOK_SECRET.split(',')
     .map((secret) => secret.trim())

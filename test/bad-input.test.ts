@@ -33,7 +33,12 @@ describe('whatever a client sends, the answer is a clear 4xx, never a 5xx', () =
   it('when the body limit is configured lower, then it applies', async () => {
     const small = await startTestApp({ BODY_LIMIT: '2048' })
     try {
-      const response = await small.request('POST', '/products', JSON.stringify({ sku: 'S', name: 'x'.repeat(3000), price: 1 }), json)
+      const response = await small.request(
+        'POST',
+        '/products',
+        JSON.stringify({ sku: 'S', name: 'x'.repeat(3000), price: 1 }),
+        json,
+      )
       expect(response.status).toBe(413)
     } finally {
       await small.close()
@@ -69,14 +74,24 @@ describe('whatever a client sends, the answer is a clear 4xx, never a 5xx', () =
 
   it('when JSON is deeply nested, then it is rejected or ignored without a crash', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000)
-    const response = await api.request('POST', '/products', `{"sku": "DEEP", "name": "n", "price": 1, "x": ${deep}}`, json)
+    const response = await api.request(
+      'POST',
+      '/products',
+      `{"sku": "DEEP", "name": "n", "price": 1, "x": ${deep}}`,
+      json,
+    )
     expect(response.status).toBeLessThan(500)
     const asBody = await api.request('POST', '/orders', deep, json)
     expect(asBody.status).toBe(422)
   })
 
   it('when the JSON tries prototype pollution, then 4xx and nothing is polluted', async () => {
-    const response = await api.request('POST', '/products', '{"sku": "P", "name": "n", "price": 1, "__proto__": {"admin": true}}', json)
+    const response = await api.request(
+      'POST',
+      '/products',
+      '{"sku": "P", "name": "n", "price": 1, "__proto__": {"admin": true}}',
+      json,
+    )
     expect(response.status).toBeGreaterThanOrEqual(400)
     expect(response.status).toBeLessThan(500)
     expect(({} as Record<string, unknown>).admin).toBeUndefined()
@@ -114,7 +129,13 @@ describe('whatever a client sends, the answer is a clear 4xx, never a 5xx', () =
   })
 
   it('when the path or query are odd, then 4xx', async () => {
-    for (const url of ['/products/%zz', '/products/1%00', '/orders?limit=1&limit=2', '/products/1/extra', '/products?offset=1e400']) {
+    for (const url of [
+      '/products/%zz',
+      '/products/1%00',
+      '/orders?limit=1&limit=2',
+      '/products/1/extra',
+      '/products?offset=1e400',
+    ]) {
       const response = await api.request('GET', url)
       expect(response.status).toBeGreaterThanOrEqual(400)
       expect(response.status).toBeLessThan(500)

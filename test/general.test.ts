@@ -46,7 +46,9 @@ describe('service endpoints', () => {
     expect(response.status).toBe(200)
     expect(String(response.headers['content-type'])).toContain('text/plain')
     expect(response.text).toContain('# TYPE http_requests_total counter')
-    expect(response.text).toMatch(/http_requests_total\{method="GET",route="\/products\/:product_id",status_code="404"\} \d+/)
+    expect(response.text).toMatch(
+      /http_requests_total\{method="GET",route="\/products\/:product_id",status_code="404"\} \d+/,
+    )
   })
 })
 
@@ -86,7 +88,12 @@ describe('routing', () => {
       expect(slashed.status, path).toBe(plain.status)
       if (!path.startsWith('/health')) expect(slashed.body, path).toEqual(plain.body)
     }
-    const created = await api.request('POST', '/products/', { sku: `slash-${Date.now()}`, name: 'n', price: 1, stock: 2 })
+    const created = await api.request('POST', '/products/', {
+      sku: `slash-${Date.now()}`,
+      name: 'n',
+      price: 1,
+      stock: 2,
+    })
     expect(created.status).toBe(201)
     expect((await api.request('PUT', `/products/${created.body.id}/`, { stock: 3 })).body.stock).toBe(3)
     expect((await api.request('POST', '/orders/', { product_id: created.body.id, quantity: 1 })).status).toBe(201)
@@ -144,7 +151,11 @@ describe('documentation', () => {
     const html = page.status === 302 ? (await api.request('GET', String(page.headers.location))).text : page.text
     expect(html).toContain('swagger-ui')
     expect(html).not.toMatch(/https?:\/\/(?!localhost)[a-z0-9.-]+\.[a-z]{2,}\/[^"']*\.(js|css)/i)
-    for (const asset of ['/docs/static/swagger-ui-bundle.js', '/docs/static/swagger-ui.css', '/docs/static/swagger-initializer.js']) {
+    for (const asset of [
+      '/docs/static/swagger-ui-bundle.js',
+      '/docs/static/swagger-ui.css',
+      '/docs/static/swagger-initializer.js',
+    ]) {
       const response = await api.request('GET', asset)
       expect(response.status, asset).toBe(200)
     }

@@ -178,22 +178,28 @@ describe('PUT /orders/{id}: the transition matrix', () => {
     expect(response.body).toEqual({ detail: 'Order not found' })
   })
 
-  it.each([{ status: 'DONE' }, { status: 'paid' }, {}, { status: null }])('when the body is %j, then 422', async (body) => {
-    const { order } = await orderIn('PENDING')
-    const response = await api.request('PUT', `/orders/${order.id}`, body)
-    expect(response.status).toBe(422)
-  })
+  it.each([{ status: 'DONE' }, { status: 'paid' }, {}, { status: null }])(
+    'when the body is %j, then 422',
+    async (body) => {
+      const { order } = await orderIn('PENDING')
+      const response = await api.request('PUT', `/orders/${order.id}`, body)
+      expect(response.status).toBe(422)
+    },
+  )
 })
 
 describe('DELETE /orders/{id}', () => {
-  it.each(['PENDING', 'PAID'] as const)('when the order is %s, then 204, it is CANCELED and the stock is back', async (status) => {
-    const { product, order } = await orderIn(status, 3, 10)
-    expect(await stockOf(api, product.id)).toBe(7)
-    const response = await api.request('DELETE', `/orders/${order.id}`)
-    expect(response.status).toBe(204)
-    expect((await api.request('GET', `/orders/${order.id}`)).body.status).toBe('CANCELED')
-    expect(await stockOf(api, product.id)).toBe(10)
-  })
+  it.each(['PENDING', 'PAID'] as const)(
+    'when the order is %s, then 204, it is CANCELED and the stock is back',
+    async (status) => {
+      const { product, order } = await orderIn(status, 3, 10)
+      expect(await stockOf(api, product.id)).toBe(7)
+      const response = await api.request('DELETE', `/orders/${order.id}`)
+      expect(response.status).toBe(204)
+      expect((await api.request('GET', `/orders/${order.id}`)).body.status).toBe('CANCELED')
+      expect(await stockOf(api, product.id)).toBe(10)
+    },
+  )
 
   it('when the order is CANCELED, then the record is deleted and the other orders survive', async () => {
     const { product, order } = await orderIn('CANCELED', 1, 10)

@@ -12,7 +12,12 @@ export interface TestApp {
   app: FastifyInstance
   /** The SQLite file behind this app: fresh for every test file. */
   databaseUrl: string
-  request: (method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>) => Promise<Reply>
+  request: (
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<Reply>
   close: () => Promise<void>
 }
 
@@ -32,7 +37,10 @@ export function freshDatabaseUrl(): { databaseUrl: string; dir: string } {
 }
 
 /** One app per test file on its own database; requests go through Fastify's HTTP stack. */
-export async function startTestApp(env: Record<string, string> = {}, reuse?: { databaseUrl: string }): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  reuse?: { databaseUrl: string },
+): Promise<TestApp> {
   const fresh = reuse ? undefined : freshDatabaseUrl()
   const databaseUrl = reuse?.databaseUrl ?? fresh!.databaseUrl
   const config = loadConfig({
@@ -47,7 +55,8 @@ export async function startTestApp(env: Record<string, string> = {}, reuse?: { d
 
   const request: TestApp['request'] = async (method, url, body, headers = {}) => {
     const options: InjectOptions = { method, url, headers }
-    if (body !== undefined) options.payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
+    if (body !== undefined)
+      options.payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
       options.headers = { ...headers, 'content-type': 'application/json' }
     }

@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { freshDatabaseUrl, startTestApp } from './helpers/app.js'
+import { createOrder, createProduct } from './helpers/builders.js'
+
+const SERVER = resolve('src/server.ts')
+// tsx is resolved here because the child runs in a temp folder without node_modules.
+const TSX = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href
+const cleanups: (() => void)[] = []
+afterAll(() => cleanups.forEach((cleanup) => cleanup()))
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer()
+    server.once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/** Runs the real server entry point as its own process, as `npm start` would. */
+function runServer(cwd: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = ''
+  const child = spawn(process.execPath, ['--import', TSX, SERVER], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout?.on('data', (chunk) => (output += chunk))
+  child.stderr?.on('data', (chunk) => (output += chunk))
+  return { child, output: () => output }
+}
+
+async function waitForHealth(baseUrl: string): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('server did not become healthy')
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((done) => child.once('exit', (code) => done(code)))
+}
+
+describe('durability', () => {
+  it('when the app restarts on the same file, then products and orders are still there', async () => {
+    const { databaseUrl, dir } = freshDatabaseUrl()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const first = await startTestApp({}, { databaseUrl })
+    const product = await createProduct(first, { stock: 9 })
+    const order = await createOrder(first, product.id, 4)
+    await first.close()
+
+    const second = await startTestApp({}, { databaseUrl })
+    expect((await second.request('GET', `/products/${product.id}`)).body).toMatchObject({ stock: 5 })
+    expect((await second.request('GET', `/orders/${order.id}`)).body).toEqual(order)
+    await second.close()
+  })
+
+  it('when the process is killed with SIGKILL right after a 201, then the order survives', async () => {
+    // No DATABASE_URL: the default ./data/store.db is created in the working directory.
+    const cwd = mkdtempSync(join(tmpdir(), 'orders-inventory-kill-'))
+    cleanups.push(() => rmSync(cwd, { recursive: true, force: true }))
+    const port = await freePort()
+    const baseUrl = `http://127.0.0.1:${port}`
+    const { child } = runServer(cwd, { PORT: String(port) })
+    const exited = exitOf(child)
+    await waitForHealth(baseUrl)
+
+    const post = (path: string, body: unknown) =>
+      fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    const product = (await (
+      await post('/products', { sku: 'KILL-1', name: 'Durable', price: 3.5, stock: 10 })
+    ).json()) as { id: number }
+    const response = await post('/orders', { product_id: product.id, quantity: 3 })
+    expect(response.status).toBe(201)
+    const order = (await response.json()) as { id: number }
+    child.kill('SIGKILL')
+    await exited
+
+    expect(existsSync(join(cwd, 'data', 'store.db'))).toBe(true)
+    const reopened = await startTestApp({}, { databaseUrl: `sqlite:${join(cwd, 'data', 'store.db')}` })
+    expect((await reopened.request('GET', `/orders/${order.id}`)).body).toMatchObject({
+      status: 'PENDING',
+      quantity: 3,
+    })
+    expect((await reopened.request('GET', `/products/${product.id}`)).body.stock).toBe(7)
+    await reopened.close()
+  })
+})
+
+describe('start-up configuration', () => {
+  it('when NODE_ENV=production has no WEBHOOK_SECRET, then the service refuses to start', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'orders-inventory-prod-'))
+    cleanups.push(() => rmSync(cwd, { recursive: true, force: true }))
+    const { child, output } = runServer(cwd, { NODE_ENV: 'production', PORT: String(await freePort()) })
+    expect(await exitOf(child)).not.toBe(0)
+    expect(output()).toContain('WEBHOOK_SECRET is required')
+  })
+
+  it('when a variable has a bad value, then start-up fails naming it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'orders-inventory-conf-'))
+    cleanups.push(() => rmSync(cwd, { recursive: true, force: true }))
+    const { child, output } = runServer(cwd, { PORT: 'eighty', BODY_LIMIT: '-1' })
+    expect(await exitOf(child)).not.toBe(0)
+    expect(output()).toContain('PORT')
+    expect(output()).toContain('BODY_LIMIT')
+  })
+})
