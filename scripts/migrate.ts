@@ -1,9 +1,10 @@
 /** `npm run db:migrate`: brings the database named by DATABASE_URL to the latest schema. */
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig, loadDotEnv } from '../src/config.js'
 import { createDb } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 
 try {
+  loadDotEnv()
   const config = loadConfig()
   const db = createDb(config.databaseUrl)
   try {

@@ -2,7 +2,7 @@
  * `npm run db:seed [-- COUNT]`: adds demo products (default 20) to the database named by
  * DATABASE_URL, skipping SKUs that already exist. Safe to run twice.
  */
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig, loadDotEnv } from '../src/config.js'
 import { createDb } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { DomainError } from '../src/shared/errors.js'
@@ -17,6 +17,7 @@ if (!Number.isInteger(count) || count < 1) {
 const names = ['Coffee mug', 'Notebook', 'Desk lamp', 'Water bottle', 'Backpack', 'Headphones', 'T-shirt', 'Pen set']
 
 try {
+  loadDotEnv()
   const config = loadConfig()
   const db = createDb(config.databaseUrl)
   try {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
 
@@ -87,4 +88,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     bodyLimit: env.BODY_LIMIT,
   })
+}
+
+/** Loads `./.env` when there is one; variables already set in the environment win. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path)
 }

@@ -1,10 +1,11 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, loadDotEnv } from './config.js'
 
 async function main(): Promise<void> {
   let config
   try {
+    loadDotEnv()
     config = loadConfig()
   } catch (error) {
     if (error instanceof ConfigError) {
