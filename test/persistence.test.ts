@@ -106,6 +106,42 @@ describe('durability', () => {
   })
 })
 
+describe('two processes on one SQLite file', () => {
+  it('when 200 orders split across two server processes race for stock 50, then exactly 50 succeed', async () => {
+    const { databaseUrl, dir } = freshDatabaseUrl()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const ports = [await freePort(), await freePort()]
+    const servers = ports.map((port) => runServer(dir, { PORT: String(port), DATABASE_URL: databaseUrl }))
+    const exits = servers.map(({ child }) => exitOf(child))
+    try {
+      const urls = ports.map((port) => `http://127.0.0.1:${port}`)
+      await Promise.all(urls.map(waitForHealth))
+      const send = (url: string, path: string, body: unknown) =>
+        fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      const product = (await (
+        await send(urls[0]!, '/products', { sku: 'TWO-PROC', name: 'n', price: 1, stock: 50 })
+      ).json()) as {
+        id: number
+      }
+      const responses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => send(urls[i % 2]!, '/orders', { product_id: product.id, quantity: 1 })),
+      )
+      const statuses = responses.map((r) => r.status)
+      expect(statuses.filter((s) => s === 201)).toHaveLength(50)
+      expect(statuses.filter((s) => s === 409)).toHaveLength(150)
+      const after = (await (await fetch(`${urls[1]}/products/${product.id}`)).json()) as { stock: number }
+      expect(after.stock).toBe(0)
+    } finally {
+      servers.forEach(({ child }) => child.kill('SIGTERM'))
+      await Promise.all(exits)
+    }
+  })
+})
+
 describe('start-up configuration', () => {
   it('when NODE_ENV=production has no WEBHOOK_SECRET, then the service refuses to start', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'orders-inventory-prod-'))

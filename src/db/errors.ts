@@ -7,5 +7,5 @@ export function isUniqueViolation(error: unknown): boolean {
 /** True when the database is locked by another writer for longer than the busy timeout. */
 export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
 }

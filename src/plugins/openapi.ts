@@ -20,7 +20,7 @@ export interface OpenApiOptions {
 async function openApiPlugin(app: FastifyInstance, { version }: OpenApiOptions) {
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: API_TITLE,
         version,

@@ -1,3 +1,4 @@
+import { inWriteTransaction } from '../../db/transaction.js'
 import type { Db, OrderRow, OrderStatus } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
 import { fromCents } from '../../shared/money.js'
@@ -33,7 +34,7 @@ export function toOrder(row: OrderRow): Order {
 
 /** Placing an order: take the stock and record the order in one transaction, or do neither. */
 export async function placeOrder(db: Db, input: OrderCreate): Promise<Order> {
-  return db.transaction().execute(async (trx) => {
+  return inWriteTransaction(db, async (trx) => {
     const now = new Date().toISOString()
     const taken = await inventory.takeStock(trx, input.product_id, input.quantity, now)
     if (!taken) {
@@ -70,7 +71,7 @@ export async function listOrders(
 
 /** PUT /orders/{id}: idempotent; a cancel returns the stock exactly once. */
 export async function changeOrderStatus(db: Db, id: number, to: OrderStatus): Promise<Order> {
-  return db.transaction().execute(async (trx) => {
+  return inWriteTransaction(db, async (trx) => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const order = await orders.findOrder(trx, id)
       if (!order) throw notFound.order()
@@ -87,7 +88,7 @@ export async function changeOrderStatus(db: Db, id: number, to: OrderStatus): Pr
 
 /** DELETE /orders/{id}: cancels a PENDING or PAID order; deletes a CANCELED one. */
 export async function cancelOrDeleteOrder(db: Db, id: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inWriteTransaction(db, async (trx) => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const order = await orders.findOrder(trx, id)
       if (!order) throw notFound.order()

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, EnvSchema, loadConfig } from '../src/config.js'
+
+describe('configuration', () => {
+  it('when nothing is set, then the documented defaults apply', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 8000,
+      databaseUrl: 'sqlite:./data/store.db',
+      bodyLimit: 1_048_576,
+      usingDevWebhookSecret: true,
+    })
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('when WEBHOOK_SECRET lists several secrets, then each is kept, trimmed', () => {
+    expect(loadConfig({ WEBHOOK_SECRET: ' a , b,,c ' }).webhookSecrets).toEqual(['a', 'b', 'c'])
+  })
+
+  it('when values are wrong, then one error lists them all', () => {
+    expect(() => loadConfig({ PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' })).toThrow(ConfigError)
+    try {
+      loadConfig({ PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' })
+    } catch (error) {
+      expect(String(error)).toMatch(/PORT[\s\S]*LOG_LEVEL[\s\S]*DATABASE_URL/)
+    }
+  })
+
+  it('when the README documents configuration, then its table lists exactly the declared variables', () => {
+    const readme = readFileSync('README.md', 'utf8')
+    const section = readme.split('## Configuration')[1]?.split('\n## ')[0] ?? ''
+    const documented = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1])
+    expect(documented.sort()).toEqual(Object.keys(EnvSchema.properties).sort())
+  })
+})
