@@ -32,7 +32,7 @@ describe('configuration', () => {
   it('when the README documents configuration, then its table lists exactly the declared variables', () => {
     const readme = readFileSync('README.md', 'utf8')
     const section = readme.split('## Configuration')[1]?.split('\n## ')[0] ?? ''
-    const documented = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1])
+    const documented = [...section.matchAll(/^\| `([A-Z_]+)`\s*\|/gm)].map((m) => m[1])
     expect(documented.sort()).toEqual(Object.keys(EnvSchema.properties).sort())
   })
 })
