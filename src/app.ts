@@ -40,8 +40,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(errors)
   await app.register(db, { databaseUrl: config.databaseUrl })
-  await app.register(metrics)
   await app.register(openapi, { version })
+  await app.register(metrics)
   await registerModules(app, config, version)
   return app
 }

@@ -156,3 +156,11 @@ describe('error bodies', () => {
     }
   })
 })
+
+describe('missing bodies', () => {
+  it('when POST /orders has no body at all, then 422 says the body is required', async () => {
+    const response = await api.request('POST', '/orders')
+    expect(response.status).toBe(422)
+    expect(response.body.detail).toEqual([{ loc: ['body'], msg: 'Field required', type: 'missing' }])
+  })
+})

@@ -131,6 +131,7 @@ describe('documentation', () => {
       '/': { get: ['200'] },
       '/health': { get: ['200'] },
       '/ready': { get: ['200', '503'] },
+      '/metrics': { get: ['200'] },
     }
     for (const [path, methods] of Object.entries(expected)) {
       for (const [method, codes] of Object.entries(methods)) {

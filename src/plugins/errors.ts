@@ -12,7 +12,7 @@ import { toValidationIssues } from '../shared/validation.js'
  */
 async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { status, body } = toHttp(error)
+    const { status, body } = toHttp(error, request)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: (error as { code?: string }).code, status }, error.message)
     if (status === 503) reply.header('Retry-After', '1')
@@ -49,17 +49,21 @@ interface HttpFailure {
   body: { detail: string | ValidationIssue[] }
 }
 
-function toHttp(error: FastifyError): HttpFailure {
+const missingBody: ValidationIssue[] = [{ loc: ['body'], msg: 'Field required', type: 'missing' }]
+
+function toHttp(error: FastifyError, request: FastifyRequest): HttpFailure {
   if (error instanceof DomainError) return { status: error.statusCode, body: { detail: error.message } }
   if (error instanceof RequestValidationError) return { status: 422, body: { detail: error.issues } }
   if (error.validation) {
+    if (error.validationContext === 'body' && request.body === undefined)
+      return { status: 422, body: { detail: missingBody } }
     return { status: 422, body: { detail: toValidationIssues(error.validationContext ?? 'body', error.validation) } }
   }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { status: 422, body: { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] } }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 422, body: { detail: [{ loc: ['body'], msg: 'Field required', type: 'missing' }] } }
+      return { status: 422, body: { detail: missingBody } }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, body: { detail: 'Request body is too large' } }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

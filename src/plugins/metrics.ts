@@ -36,7 +36,17 @@ async function metricsPlugin(app: FastifyInstance) {
     duration.observe(labels, reply.elapsedTime / 1000)
   })
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  const metricsSchema = {
+    tags: ['General'],
+    summary: 'Prometheus metrics',
+    response: {
+      200: {
+        description: 'Prometheus text exposition format',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+    },
+  }
+  app.get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
     reply.header('Content-Type', registry.contentType)
     return registry.metrics()
   })
