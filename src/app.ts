@@ -4,7 +4,9 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import type { Config } from './config.js'
 import { registerModules } from './modules.js'
 import db from './plugins/db.js'
+import { clientErrorHandler } from './plugins/client-errors.js'
 import errors from './plugins/errors.js'
+import jsonBody from './plugins/json-body.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
 import { validatorCompiler } from './shared/validation.js'
@@ -22,7 +24,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    clientErrorHandler,
     // Errors raised by the router before any route runs (a malformed %-escape in the URL).
     frameworkErrors: (error, _request, reply) => {
       const detail = error.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request'
@@ -31,14 +34,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
-  // JSON only: a text/plain body gets 415 instead of reaching the handlers as a string.
-  app.removeContentTypeParser('text/plain')
 
   if (config.usingDevWebhookSecret) {
     app.log.warn('WEBHOOK_SECRET is not set: using the development webhook secret (never in production)')
   }
 
   await app.register(errors)
+  await app.register(jsonBody)
   await app.register(db, { databaseUrl: config.databaseUrl })
   await app.register(openapi, { version })
   await app.register(metrics)

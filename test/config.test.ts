@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, EnvSchema, loadConfig } from '../src/config.js'
+import { sqlitePathFromUrl } from '../src/db/connect.js'
 
 describe('configuration', () => {
   it('when nothing is set, then the documented defaults apply', () => {
@@ -27,6 +28,13 @@ describe('configuration', () => {
     } catch (error) {
       expect(String(error)).toMatch(/PORT[\s\S]*LOG_LEVEL[\s\S]*DATABASE_URL/)
     }
+  })
+
+  it('when DATABASE_URL uses the SQLAlchemy forms, then relative and absolute paths mean what they meant', () => {
+    expect(sqlitePathFromUrl('sqlite:./data/store.db')).toBe('./data/store.db')
+    expect(sqlitePathFromUrl('sqlite:///./test.db')).toBe('./test.db')
+    expect(sqlitePathFromUrl('sqlite:///store.db')).toBe('store.db')
+    expect(sqlitePathFromUrl('sqlite:////var/lib/store.db')).toBe('/var/lib/store.db')
   })
 
   it('when the README documents configuration, then its table lists exactly the declared variables', () => {

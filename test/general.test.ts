@@ -77,6 +77,34 @@ describe('routing', () => {
     }
   })
 
+  it('when an unknown route or wrong method gets a bad body, then the route decides (404/405), not the body', async () => {
+    const json = { 'content-type': 'application/json' }
+    expect((await api.request('POST', '/nope', '{bad', json)).status).toBe(404)
+    expect((await api.request('POST', '/health', '{bad', json)).status).toBe(405)
+    expect((await api.request('POST', '/nope', 'text', { 'content-type': 'text/plain' })).status).toBe(404)
+  })
+
+  it('when Node rejects the request line or headers, then the answer is still {"detail": ...}', async () => {
+    const { connect } = await import('node:net')
+    await api.app.listen({ host: '127.0.0.1', port: 0 })
+    const address = api.app.server.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    const raw = (request: string) =>
+      new Promise<string>((resolve) => {
+        let answer = ''
+        const socket = connect(port, '127.0.0.1', () => socket.write(request))
+        socket.on('data', (chunk) => (answer += chunk))
+        socket.on('close', () => resolve(answer))
+        socket.on('error', () => resolve(answer))
+      })
+    const badMethod = await raw('FOO /products HTTP/1.1\r\nHost: x\r\n\r\n')
+    expect(badMethod).toMatch(/^HTTP\/1\.1 400/)
+    expect(badMethod).toContain('{"detail":"Bad Request"}')
+    const hugeHeader = await raw(`GET /products HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
+    expect(hugeHeader).toMatch(/^HTTP\/1\.1 431/)
+    expect(hugeHeader).toContain('"detail"')
+  })
+
   it('when a route is called with a trailing slash, then the same result without a redirect', async () => {
     const product = await createProduct(api, { stock: 5 })
     const order = await createOrder(api, product.id)
@@ -137,10 +165,12 @@ describe('documentation', () => {
       for (const [method, codes] of Object.entries(methods)) {
         const operation = doc.paths[path]?.[method]
         expect(operation, `${method} ${path}`).toBeDefined()
-        expect(Object.keys(operation.responses).sort(), `${method} ${path}`).toEqual([...codes].sort())
+        expect(Object.keys(operation.responses), `${method} ${path}`).toEqual(expect.arrayContaining(codes))
         expect(operation.tags.length, `${method} ${path}`).toBe(1)
       }
     }
+    // Body routes also document 413 and 415; database routes 503.
+    expect(Object.keys(doc.paths['/orders'].post.responses)).toEqual(expect.arrayContaining(['413', '415', '503']))
     const example = (path: string) => doc.paths[path].post.requestBody.content['application/json']
     expect(example('/products').example ?? example('/products').examples).toBeDefined()
     expect(example('/orders').example ?? example('/orders').examples).toBeDefined()

@@ -75,6 +75,8 @@ describe('POST /orders', () => {
   })
 
   it('when the product does not exist, then 404 Product not found', async () => {
+    const large = await api.request('POST', '/orders', { product_id: 2147483648, quantity: 1 })
+    expect(large.status).toBe(404)
     const response = await api.request('POST', '/orders', { product_id: 987654, quantity: 1 })
     expect(response.status).toBe(404)
     expect(response.body).toEqual({ detail: 'Product not found' })
@@ -218,6 +220,13 @@ describe('DELETE /orders/{id}', () => {
     expect(response.body).toEqual({ detail: 'Cannot cancel order with status SHIPPED' })
     expect((await api.request('GET', `/orders/${order.id}`)).body.status).toBe('SHIPPED')
     expect(await stockOf(api, product.id)).toBe(8)
+  })
+
+  it('when DELETE carries a JSON content type and no body, then it cancels as usual', async () => {
+    const { product, order } = await orderIn('PENDING', 2, 10)
+    const response = await api.request('DELETE', `/orders/${order.id}`, '', { 'content-type': 'application/json' })
+    expect(response.status).toBe(204)
+    expect(await stockOf(api, product.id)).toBe(10)
   })
 
   it('when the order does not exist, then 404', async () => {

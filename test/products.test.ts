@@ -73,6 +73,28 @@ describe('POST /products', () => {
     expect(response.body.detail).toEqual([{ loc: ['body', 'sku'], msg: 'Field required', type: 'missing' }])
   })
 
+  it('when prices are large but have two decimals, then they are accepted exactly', async () => {
+    for (const price of [111848.18, 654321.07, 999999.99, 123456.78]) {
+      const response = await api.request('POST', '/products', buildProduct({ price }))
+      expect(response.status, String(price)).toBe(201)
+      expect(response.body.price).toBe(price)
+    }
+  })
+
+  it('when a price carries float noise beyond two decimals, then 422', async () => {
+    const response = await api.request('POST', '/products', buildProduct({ price: 19.9900000000001 }))
+    expect(response.status).toBe(422)
+  })
+
+  it('when sku or name contain a NUL character, then 422 (not a database error)', async () => {
+    for (const overrides of [{ sku: '\u0000' }, { name: 'a\u0000b' }]) {
+      const response = await api.request('POST', '/products', buildProduct(overrides))
+      expect(response.status).toBe(422)
+    }
+    const product = await createProduct(api)
+    expect((await api.request('PUT', `/products/${product.id}`, { name: '\u0000abc' })).status).toBe(422)
+  })
+
   it('when unknown fields are sent, then they are ignored', async () => {
     const response = await api.request('POST', '/products', { ...buildProduct(), id: 999999, color: 'red' })
     expect(response.status).toBe(201)
@@ -107,6 +129,14 @@ describe('GET /products', () => {
     expect(page.headers.link).toContain('rel="prev"')
   })
 
+  it('when the Host header is not a plain host, then links are relative and nothing fails', async () => {
+    for (const host of ['a b', 'a%b', 'evil.example/path']) {
+      const response = await api.request('GET', '/products?limit=1', undefined, { host })
+      expect(response.status).toBe(200)
+      expect(String(response.headers.link)).toMatch(/^<\/products\?limit=1&offset=1>; rel="next"/)
+    }
+  })
+
   it('when skip is used, then it is an alias of offset', async () => {
     const byOffset = await api.request('GET', '/products?limit=2&offset=2')
     const bySkip = await api.request('GET', '/products?limit=2&skip=2')
@@ -127,7 +157,7 @@ describe('GET /products', () => {
     expect(response.body.length).toBeLessThanOrEqual(100)
   })
 
-  it.each(['limit=0', 'limit=1001', 'limit=abc', 'offset=-1', 'skip=-5', 'offset=1.5'])(
+  it.each(['limit=0', 'limit=1001', 'limit=abc', 'offset=-1', 'skip=-5', 'offset=1.5', 'limit=1.0', 'limit=0x10'])(
     'when the query is %s, then 422',
     async (query) => {
       const response = await api.request('GET', `/products?${query}`)
@@ -151,11 +181,21 @@ describe('GET /products/{id}', () => {
     expect(response.body).toEqual({ detail: 'Product not found' })
   })
 
-  it.each(['abc', '0', '-3', '1.5', '99999999999999999999'])('when the id is %s, then 422', async (id) => {
-    const response = await api.request('GET', `/products/${id}`)
-    expect(response.status).toBe(422)
-    expect(response.body.detail[0].loc).toEqual(['path', 'product_id'])
+  it('when the id is a large positive integer, then 404 rather than 422', async () => {
+    for (const id of ['2147483648', '9007199254740991']) {
+      const response = await api.request('GET', `/products/${id}`)
+      expect(response.status).toBe(404)
+    }
   })
+
+  it.each(['abc', '0', '-3', '1.5', '99999999999999999999', '0x1', '1e0', '%201', '1%20', '+'])(
+    'when the id is %s, then 422',
+    async (id) => {
+      const response = await api.request('GET', `/products/${id}`)
+      expect(response.status).toBe(422)
+      expect(response.body.detail[0].loc).toEqual(['path', 'product_id'])
+    },
+  )
 })
 
 describe('PUT and PATCH /products/{id}', () => {
@@ -166,6 +206,15 @@ describe('PUT and PATCH /products/{id}', () => {
     expect(response.body).toMatchObject({ id: product.id, sku: product.sku, name: product.name, price: 12.5, stock: 3 })
     expect(response.body.updated_at >= product.updated_at).toBe(true)
     expect((await api.request('GET', `/products/${product.id}`)).body).toEqual(response.body)
+  })
+
+  it('when PATCH uses application/merge-patch+json, then it is read as JSON', async () => {
+    const product = await createProduct(api)
+    const response = await api.request('PATCH', `/products/${product.id}`, JSON.stringify({ stock: 77 }), {
+      'content-type': 'application/merge-patch+json',
+    })
+    expect(response.status).toBe(200)
+    expect(response.body.stock).toBe(77)
   })
 
   it('when the body is empty, then the product is returned unchanged', async () => {
@@ -233,6 +282,12 @@ describe('DELETE /products/{id}', () => {
     const again = await api.request('POST', '/products', buildProduct({ sku: product.sku }))
     expect(again.status).toBe(201)
     expect(again.body.id).not.toBe(product.id)
+  })
+
+  it('when DELETE carries a JSON content type and no body, then it still works', async () => {
+    const product = await createProduct(api)
+    const response = await api.request('DELETE', `/products/${product.id}`, '', { 'content-type': 'application/json' })
+    expect(response.status).toBe(204)
   })
 
   it('when deleted twice, then the second is 404', async () => {

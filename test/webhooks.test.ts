@@ -57,11 +57,13 @@ describe('signature', () => {
     expect(response.body.status).toBe('processed')
   })
 
-  it('when the hex is upper case, then it is accepted', async () => {
-    const order = await pendingOrder()
-    const body = paymentBody(order.id)
-    const response = await deliver(body, { 'x-webhook-signature': `sha256=${hmac(body).toUpperCase()}` })
-    expect(response.status).toBe(200)
+  it('when the hex or the prefix is upper case, then it is accepted', async () => {
+    for (const format of [(hex: string) => `sha256=${hex.toUpperCase()}`, (hex: string) => `SHA256=${hex}`]) {
+      const order = await pendingOrder()
+      const body = paymentBody(order.id)
+      const response = await deliver(body, { 'x-webhook-signature': format(hmac(body)) })
+      expect(response.status).toBe(200)
+    }
   })
 
   it('when the signature is missing, then 401 and the order is untouched', async () => {
@@ -225,6 +227,19 @@ describe('outcomes', () => {
     const response = await signed(paymentBody(order.id, { amount: 0.3 }))
     expect(response.status).toBe(200)
     expect(response.body.status).toBe('processed')
+  })
+
+  it('when optional fields are null, then they count as not given', async () => {
+    const order = await pendingOrder()
+    const response = await signed(paymentBody(order.id, { amount: null, event_id: null, currency: null }))
+    expect(response.status).toBe(200)
+    expect(response.body.status).toBe('processed')
+  })
+
+  it('when event_id has a wrong type, then 422 has one item for it', async () => {
+    const response = await signed(paymentBody(1, { event_id: { nested: true } }))
+    expect(response.status).toBe(422)
+    expect(response.body.detail).toEqual([{ loc: ['body', 'event_id'], msg: expect.any(String), type: 'union_type' }])
   })
 
   it('when event_type is used instead of event, then it works the same', async () => {

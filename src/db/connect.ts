@@ -8,9 +8,12 @@ export class UnsupportedDatabaseUrlError extends Error {
   override name = 'UnsupportedDatabaseUrlError'
 }
 
-/** `sqlite:PATH`, `sqlite://PATH` or `sqlite:///ABSOLUTE/PATH` -> the file path. */
+/**
+ * `sqlite:PATH` -> PATH. The SQLAlchemy forms used by FastAPI deployments mean the same:
+ * `sqlite:///./store.db` is relative, `sqlite:////var/lib/store.db` absolute.
+ */
 export function sqlitePathFromUrl(url: string): string {
-  const match = /^sqlite:(?:\/\/)?(.+)$/.exec(url)
+  const match = /^sqlite:(?:\/\/\/|\/\/)?(.+)$/.exec(url)
   if (!match?.[1]) {
     throw new UnsupportedDatabaseUrlError(
       `Unsupported DATABASE_URL "${url}": expected sqlite:PATH (for example sqlite:./data/store.db)`,

@@ -15,7 +15,8 @@ export async function inWriteTransaction<T>(db: Db, work: (trx: Db) => Promise<T
       await sql`commit`.execute(connection)
       return result
     } catch (error) {
-      await sql`rollback`.execute(connection)
+      // A failed rollback must not hide the error that caused it.
+      await sql`rollback`.execute(connection).catch(() => undefined)
       throw error
     }
   })

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
-import { isBusy } from '../db/errors.js'
+import { isBusy, isConstraintViolation } from '../db/errors.js'
 import { DomainError, RequestValidationError, type ValidationIssue } from '../shared/errors.js'
 import { toValidationIssues } from '../shared/validation.js'
 
@@ -12,6 +12,8 @@ import { toValidationIssues } from '../shared/validation.js'
  */
 async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A body that failed to parse on an unknown route: the route is what is wrong.
+    if (request.is404) return answerNoRoute(request, reply)
     const { status, body } = toHttp(error, request)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: (error as { code?: string }).code, status }, error.message)
@@ -32,7 +34,9 @@ async function errorsPlugin(app: FastifyInstance) {
     }
   })
 
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => answerNoRoute(request, reply))
+
+  function answerNoRoute(request: FastifyRequest, reply: FastifyReply) {
     const path = request.url.split('?')[0] ?? '/'
     const allowed = (['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const).filter(
       (method) => knownRoutes.find(method, path) !== null,
@@ -41,7 +45,7 @@ async function errorsPlugin(app: FastifyInstance) {
       return reply.code(405).header('Allow', allowed.join(', ')).send({ detail: 'Method Not Allowed' })
     }
     return reply.code(404).send({ detail: 'Not Found' })
-  })
+  }
 }
 
 interface HttpFailure {
@@ -70,6 +74,7 @@ function toHttp(error: FastifyError, request: FastifyRequest): HttpFailure {
       return { status: 415, body: { detail: 'Unsupported media type: send Content-Type: application/json' } }
   }
   if (isBusy(error)) return { status: 503, body: { detail: 'The database is busy, please retry' } }
+  if (isConstraintViolation(error)) return { status: 422, body: { detail: 'The request violates a data constraint' } }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) return { status, body: { detail: error.message } }
   return { status: 500, body: { detail: 'Internal Server Error' } }

@@ -10,16 +10,20 @@ export function pageOf(query: PaginationQuery): Page {
   return { limit: query.limit, offset: query.offset ?? query.skip ?? 0 }
 }
 
+// A Host header that is not a plain host[:port] is not echoed into links (they become relative).
+const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+
 /** Bodies stay bare arrays: paging metadata travels in X-Total-Count and Link headers. */
 export function setPageHeaders(request: FastifyRequest, reply: FastifyReply, page: Page, total: number): void {
   reply.header('X-Total-Count', String(total))
+  const origin = PLAIN_HOST.test(request.host) ? `${request.protocol}://${request.host}` : ''
   const links: string[] = []
   const linkTo = (offset: number, rel: string) => {
-    const url = new URL(request.url, `${request.protocol}://${request.host || 'localhost'}`)
+    const url = new URL(request.url, 'http://placeholder')
     url.searchParams.delete('skip')
     url.searchParams.set('limit', String(page.limit))
     url.searchParams.set('offset', String(offset))
-    links.push(`<${url.toString()}>; rel="${rel}"`)
+    links.push(`<${origin}${url.pathname}${url.search}>; rel="${rel}"`)
   }
   if (page.offset + page.limit < total) linkTo(page.offset + page.limit, 'next')
   if (page.offset > 0) linkTo(Math.max(0, page.offset - page.limit), 'prev')

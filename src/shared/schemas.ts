@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 
-/** Ids are SQL integers: positive and within a 32-bit column on every database. */
-export const MAX_ID = 2_147_483_647
+/** Ids are positive integers that JSON numbers carry exactly. */
+export const MAX_ID = Number.MAX_SAFE_INTEGER
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID })
 const MAX_OFFSET = 2_147_483_647
 
@@ -29,6 +29,17 @@ export type PaginationQuery = Static<typeof Pagination>
 /** A response entry for an error status, documented with its meaning. */
 export function errorResponse(description: string) {
   return Type.Object({ detail: Type.String() }, { description })
+}
+
+/** Statuses any route with a JSON body may answer before its handler runs. */
+export const bodyErrors = {
+  413: errorResponse('Request body is too large'),
+  415: errorResponse('Unsupported media type: the body must be JSON'),
+}
+
+/** Statuses any route that touches the database may answer. */
+export const databaseErrors = {
+  503: errorResponse('The database is busy or unavailable: retry'),
 }
 
 export const validationErrorResponse = Type.Object(ValidationErrorResponse.properties, {

@@ -11,13 +11,35 @@ const common: Options = {
   removeAdditional: true, // unknown fields are ignored, as FastAPI/pydantic do
   useDefaults: true,
   strict: false,
-  multipleOfPrecision: 9, // makes multipleOf 0.01 exact for prices such as 19.99
 }
 
 function createAjv(options: Options): Ajv {
   const ajv = new Ajv({ ...common, ...options })
   addFormats(ajv)
+  // Ajv's multipleOf divides floats (19.99 / 0.01 is not an integer); decimal steps are checked exactly.
+  ajv.removeKeyword('multipleOf')
+  const multipleOf: ((step: number, data: number) => boolean) & { errors?: Partial<ErrorObject>[] } = (step, data) => {
+    const valid = isDecimalMultiple(data, step)
+    multipleOf.errors = valid
+      ? []
+      : [{ keyword: 'multipleOf', params: { multipleOf: step }, message: `must be multiple of ${step}` }]
+    return valid
+  }
+  ajv.addKeyword({ keyword: 'multipleOf', type: 'number', schemaType: 'number', errors: true, validate: multipleOf })
   return ajv
+}
+
+function decimalPlaces(value: number): number {
+  const [digits = '', exponent] = String(value).split('e-')
+  const fraction = digits.split('.')[1]?.length ?? 0
+  return fraction + Number(exponent ?? 0)
+}
+
+/** True when `value` is exactly a multiple of the decimal `step` (0.01: at most two decimals). */
+export function isDecimalMultiple(value: number, step: number): boolean {
+  const factor = 10 ** decimalPlaces(step)
+  const scaled = Math.round(value * factor)
+  return Number.isSafeInteger(scaled) && scaled / factor === value && scaled % Math.round(step * factor) === 0
 }
 
 /**
@@ -31,8 +53,31 @@ export function compileBodyValidator(schema: object): ValidateFunction {
   return strict.compile(schema)
 }
 
-export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema)
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
+  if (httpPart === 'body') return strict.compile(schema)
+  const validate = coercing.compile(schema)
+  const integerKeys = Object.entries((schema as { properties?: Record<string, { type?: string }> }).properties ?? {})
+    .filter(([, property]) => property.type === 'integer')
+    .map(([key]) => key)
+  if (integerKeys.length === 0) return validate
+  // Ajv would coerce "0x1", "1e0" or " 1" to 1: an integer in a path or query is plain digits.
+  return (data: unknown) => {
+    const values = (data ?? {}) as Record<string, unknown>
+    const malformed = integerKeys.filter((key) => typeof values[key] === 'string' && !/^[+-]?\d+$/.test(values[key]))
+    if (malformed.length > 0) {
+      return {
+        error: malformed.map((key) => ({
+          keyword: 'type',
+          instancePath: `/${key}`,
+          schemaPath: `#/properties/${key}/type`,
+          params: { type: 'integer' },
+          message: 'must be integer',
+        })),
+      }
+    }
+    return validate(data) ? { value: data } : { error: validate.errors ?? [] }
+  }
+}
 
 const locationByPart: Record<string, string> = {
   body: 'body',
@@ -44,7 +89,10 @@ const locationByPart: Record<string, string> = {
 /** Ajv errors -> FastAPI's `[{loc, msg, type}]`, with pydantic's messages for the common cases. */
 export function toValidationIssues(part: string, errors: readonly Partial<ErrorObject>[]): ValidationIssue[] {
   const location = locationByPart[part] ?? part
-  return errors.map((error) => {
+  // A value that fits no branch of a union gets one item, not one per branch.
+  const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath))
+  const relevant = errors.filter((e) => e.keyword === 'anyOf' || !unionPaths.has(e.instancePath))
+  return relevant.map((error) => {
     const path = (error.instancePath ?? '')
       .split('/')
       .filter(Boolean)
@@ -103,6 +151,8 @@ function describe(keyword: string, params: Record<string, unknown>, message?: st
     }
     case 'pattern':
       return { msg: `String should match pattern '${params.pattern}'`, type: 'string_pattern_mismatch' }
+    case 'anyOf':
+      return { msg: 'Input does not match any of the allowed types', type: 'union_type' }
     case 'format':
       return { msg: `Input should be a valid ${params.format}`, type: 'format' }
     default:

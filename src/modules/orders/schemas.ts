@@ -1,6 +1,8 @@
 import { Type, type Static } from 'typebox'
 import { ORDER_STATUSES } from '../../db/types.js'
 import {
+  bodyErrors,
+  databaseErrors,
   described,
   errorResponse,
   Id,
@@ -58,6 +60,8 @@ export const schemas = {
       404: errorResponse('Product not found'),
       409: errorResponse('Insufficient stock. Available: 50, Requested: 100'),
       422: validationErrorResponse,
+      ...bodyErrors,
+      ...databaseErrors,
     },
   },
   list: {
@@ -67,6 +71,7 @@ export const schemas = {
     response: {
       200: described(Type.Array(Order), 'A page of orders (bare array)', { headers: listHeaders }),
       422: validationErrorResponse,
+      ...databaseErrors,
     },
   },
   get: {
@@ -77,6 +82,7 @@ export const schemas = {
       200: described(Order, 'The order'),
       404: errorResponse('Order not found'),
       422: validationErrorResponse,
+      ...databaseErrors,
     },
   },
   update: {
@@ -87,8 +93,11 @@ export const schemas = {
     response: {
       200: described(Order, 'The order with its new status'),
       400: errorResponse('Invalid status transition from PAID to PENDING'),
+      409: errorResponse('The order was changed concurrently, please retry'),
       404: errorResponse('Order not found'),
       422: validationErrorResponse,
+      ...bodyErrors,
+      ...databaseErrors,
     },
   },
   remove: {
@@ -98,8 +107,10 @@ export const schemas = {
     response: {
       204: Type.Null({ description: 'Canceled (stock returned) or, if already canceled, deleted' }),
       400: errorResponse('Cannot cancel order with status SHIPPED'),
+      409: errorResponse('The order was changed concurrently, please retry'),
       404: errorResponse('Order not found'),
       422: validationErrorResponse,
+      ...databaseErrors,
     },
   },
 }

@@ -65,8 +65,12 @@ export async function listOrders(
   filter: orders.OrderFilter,
   page: Page,
 ): Promise<{ items: Order[]; total: number }> {
-  const [rows, total] = await Promise.all([orders.listOrders(db, filter, page), orders.countOrders(db, filter)])
-  return { items: rows.map(toOrder), total }
+  // One read transaction: the page and X-Total-Count come from the same snapshot.
+  return db.transaction().execute(async (trx) => {
+    const rows = await orders.listOrders(trx, filter, page)
+    const total = await orders.countOrders(trx, filter)
+    return { items: rows.map(toOrder), total }
+  })
 }
 
 /** PUT /orders/{id}: idempotent; a cancel returns the stock exactly once. */

@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox'
 import {
+  bodyErrors,
+  databaseErrors,
   described,
   errorResponse,
   Id,
@@ -12,8 +14,15 @@ import {
 export const MAX_PRICE = 1_000_000
 export const MAX_STOCK = 1_000_000_000
 
-const Sku = Type.String({ minLength: 1, maxLength: 64, description: 'Stock keeping unit, unique among live products' })
-const Name = Type.String({ minLength: 1, maxLength: 200 })
+// NUL is refused: it has no place in a name and SQLite's length() stops at it.
+const NO_NUL = '^[^\\u0000]*$'
+const Sku = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: NO_NUL,
+  description: 'Stock keeping unit, unique among live products',
+})
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL })
 const Price = Type.Number({
   exclusiveMinimum: 0,
   maximum: MAX_PRICE,
@@ -69,6 +78,8 @@ export const schemas = {
       201: described(Product, 'The created product'),
       409: errorResponse('Product with this SKU already exists'),
       422: validationErrorResponse,
+      ...bodyErrors,
+      ...databaseErrors,
     },
   },
   list: {
@@ -78,6 +89,7 @@ export const schemas = {
     response: {
       200: described(Type.Array(Product), 'A page of products (bare array)', { headers: listHeaders }),
       422: validationErrorResponse,
+      ...databaseErrors,
     },
   },
   get: {
@@ -88,6 +100,7 @@ export const schemas = {
       200: described(Product, 'The product'),
       404: errorResponse('Product not found'),
       422: validationErrorResponse,
+      ...databaseErrors,
     },
   },
   update: {
@@ -100,6 +113,8 @@ export const schemas = {
       404: errorResponse('Product not found'),
       409: errorResponse('Product with this SKU already exists'),
       422: validationErrorResponse,
+      ...bodyErrors,
+      ...databaseErrors,
     },
   },
   remove: {
@@ -111,6 +126,7 @@ export const schemas = {
       400: errorResponse('Cannot delete product with pending or paid orders'),
       404: errorResponse('Product not found'),
       422: validationErrorResponse,
+      ...databaseErrors,
     },
   },
 }

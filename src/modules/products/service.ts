@@ -41,11 +41,12 @@ export async function getProduct(db: Db, id: number): Promise<Product> {
 }
 
 export async function listProducts(db: Db, page: Page): Promise<{ items: Product[]; total: number }> {
-  const [rows, total] = await Promise.all([
-    products.listLiveProducts(db, page.limit, page.offset),
-    products.countLiveProducts(db),
-  ])
-  return { items: rows.map(toProduct), total }
+  // One read transaction: the page and X-Total-Count come from the same snapshot.
+  return db.transaction().execute(async (trx) => {
+    const rows = await products.listLiveProducts(trx, page.limit, page.offset)
+    const total = await products.countLiveProducts(trx)
+    return { items: rows.map(toProduct), total }
+  })
 }
 
 export async function updateProduct(db: Db, id: number, input: ProductUpdate): Promise<Product> {

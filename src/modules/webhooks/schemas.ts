@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { described, errorResponse, Id, ValidationErrorResponse } from '../../shared/schemas.js'
+import { databaseErrors, described, errorResponse, Id, ValidationErrorResponse } from '../../shared/schemas.js'
 
 export const PaymentEvent = Type.Object(
   {
@@ -51,11 +51,13 @@ export const schemas = {
       401: errorResponse('Missing webhook signature'),
       403: errorResponse('Invalid webhook signature'),
       404: errorResponse('Order not found'),
-      409: errorResponse('The order is canceled'),
+      409: errorResponse('The order is canceled (or was changed concurrently: retry)'),
+      413: errorResponse('Request body is too large'),
       422: Type.Object(
         { detail: Type.Union([Type.String(), ValidationErrorResponse.properties.detail]) },
         { description: 'Invalid payload (FastAPI-style list) or amount different from the order total (string)' },
       ),
+      ...databaseErrors,
     },
   },
 }

@@ -13,6 +13,7 @@ const PAYMENT_SUCCEEDED = 'payment.succeeded'
 const MAX_ATTEMPTS = 5
 
 const validatePaymentEvent = compileBodyValidator(PaymentEvent)
+const OPTIONAL_FIELDS = ['event', 'event_type', 'amount', 'currency', 'payment_id', 'event_id', 'id']
 
 /** Reads the (already authenticated) raw body: JSON, an object, the documented fields. */
 export function parsePaymentEvent(body: Buffer): PaymentEvent & { type: string } {
@@ -21,6 +22,11 @@ export function parsePaymentEvent(body: Buffer): PaymentEvent & { type: string }
     payload = JSON.parse(body.toString('utf8'))
   } catch {
     throw new DomainError('INVALID_PAYLOAD', 'Invalid JSON payload')
+  }
+  // Optional fields sent as null mean "not given", as with FastAPI's Optional[...] = None.
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
+    const fields = payload as Record<string, unknown>
+    for (const key of OPTIONAL_FIELDS) if (fields[key] === null) delete fields[key]
   }
   if (!validatePaymentEvent(payload)) {
     throw new RequestValidationError(toValidationIssues('body', validatePaymentEvent.errors ?? []))

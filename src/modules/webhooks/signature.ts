@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { DomainError } from '../../shared/errors.js'
 
-const SIGNATURE_FORMAT = /^(?:sha256=)?([0-9a-fA-F]{64})$/
+const SIGNATURE_FORMAT = /^(?:sha256=)?([0-9a-f]{64})$/i
 
 export function sign(secret: string, body: Buffer | string): string {
   return createHmac('sha256', secret).update(body).digest('hex')
