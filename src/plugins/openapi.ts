@@ -54,7 +54,8 @@ async function openApiPlugin(app: FastifyInstance, { version }: OpenApiOptions) 
 
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null, tryItOutEnabled: false },
+    uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null, layout: 'BaseLayout' },
+    theme: { title: `${API_TITLE} - Swagger UI` },
     // Swagger UI reads the same document that /openapi.json serves.
     transformSpecificationClone: true,
   })
