@@ -142,6 +142,27 @@ describe('two processes on one SQLite file', () => {
   })
 })
 
+describe('migrations', () => {
+  it('when three processes migrate one empty file at once, then all succeed and the schema is applied once', async () => {
+    const { databaseUrl, dir } = freshDatabaseUrl()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const runs = Array.from({ length: 3 }, () => {
+      let output = ''
+      const child = spawn(process.execPath, ['--import', TSX, resolve('scripts/migrate.ts')], {
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      child.stdout.on('data', (chunk) => (output += chunk))
+      child.stderr.on('data', (chunk) => (output += chunk))
+      return exitOf(child).then((code) => ({ code, output }))
+    })
+    const results = await Promise.all(runs)
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0])
+    const applied = results.filter((r) => r.output.includes('0001_initial Success'))
+    expect(applied).toHaveLength(1)
+  })
+})
+
 describe('start-up configuration', () => {
   it('when NODE_ENV=production has no WEBHOOK_SECRET, then the service refuses to start', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'orders-inventory-prod-'))

@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely'
 import type { Database, Db } from './types.js'
 
 export class UnsupportedDatabaseUrlError extends Error {
@@ -35,7 +43,30 @@ export function openSqlite(path: string): SQLite.Database {
   return sqlite
 }
 
+/**
+ * SQLite's plain BEGIN takes the write lock only at the first write, so a transaction that read
+ * first can fail when another process (a second instance, a migration, a seed) wrote meanwhile.
+ * BEGIN IMMEDIATE takes the lock up front and waits for it (busy_timeout): every transaction,
+ * the Migrator's included, then runs as if alone. Within one process the driver already runs
+ * one transaction at a time on its single connection.
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class SqliteImmediateDialect extends SqliteDialect {
+  constructor(private readonly options: SqliteDialectConfig) {
+    super(options)
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver(this.options)
+  }
+}
+
 export function createDb(databaseUrl: string): Db {
   const sqlite = openSqlite(sqlitePathFromUrl(databaseUrl))
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return new Kysely<Database>({ dialect: new SqliteImmediateDialect({ database: sqlite }) })
 }

@@ -1,4 +1,3 @@
-import { inWriteTransaction } from '../../db/transaction.js'
 import type { Db, OrderRow, OrderStatus } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
 import { fromCents } from '../../shared/money.js'
@@ -34,7 +33,7 @@ export function toOrder(row: OrderRow): Order {
 
 /** Placing an order: take the stock and record the order in one transaction, or do neither. */
 export async function placeOrder(db: Db, input: OrderCreate): Promise<Order> {
-  return inWriteTransaction(db, async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const now = new Date().toISOString()
     const taken = await inventory.takeStock(trx, input.product_id, input.quantity, now)
     if (!taken) {
@@ -75,7 +74,7 @@ export async function listOrders(
 
 /** PUT /orders/{id}: idempotent; a cancel returns the stock exactly once. */
 export async function changeOrderStatus(db: Db, id: number, to: OrderStatus): Promise<Order> {
-  return inWriteTransaction(db, async (trx) => {
+  return db.transaction().execute(async (trx) => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const order = await orders.findOrder(trx, id)
       if (!order) throw notFound.order()
@@ -92,7 +91,7 @@ export async function changeOrderStatus(db: Db, id: number, to: OrderStatus): Pr
 
 /** DELETE /orders/{id}: cancels a PENDING or PAID order; deletes a CANCELED one. */
 export async function cancelOrDeleteOrder(db: Db, id: number): Promise<void> {
-  await inWriteTransaction(db, async (trx) => {
+  await db.transaction().execute(async (trx) => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const order = await orders.findOrder(trx, id)
       if (!order) throw notFound.order()

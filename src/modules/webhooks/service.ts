@@ -1,4 +1,3 @@
-import { inWriteTransaction } from '../../db/transaction.js'
 import { createHash } from 'node:crypto'
 import type { Db } from '../../db/types.js'
 import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
@@ -64,7 +63,7 @@ export async function handlePaymentEvent(
   eventId: string,
   event: PaymentEvent & { type: string },
 ): Promise<WebhookResult> {
-  return inWriteTransaction(db, async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const now = new Date().toISOString()
     const orderId = event.order_id
     const firstDelivery = await events.recordEvent(
