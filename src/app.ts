@@ -24,6 +24,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
+    // A client that stops sending half-way through a request gets 408 instead of holding a socket.
+    requestTimeout: 30_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     clientErrorHandler,
     // Errors raised by the router before any route runs (a malformed %-escape in the URL).

@@ -48,6 +48,46 @@ describe('no oversell under concurrency (real HTTP, parallel requests)', () => {
     expect(await accountedUnits(product.id)).toBe(37)
   })
 
+  it('when the stock is reset by PUT while orders race, then no order oversells either stock level', async () => {
+    const product = await createProduct(api, { stock: 10 })
+    const requests = Array.from({ length: 60 }, (_, i) =>
+      i === 20
+        ? http.send('PUT', `/products/${product.id}`, { stock: 100 })
+        : http.send('POST', '/orders', { product_id: product.id, quantity: 1 }),
+    )
+    const responses = await Promise.all(requests)
+    for (const response of responses) expect([200, 201, 409]).toContain(response.status)
+    // Units sold before the reset came out of the first 10; everything after, out of the 100.
+    const stock = await stockOf(api, product.id)
+    const soldBeforeReset = (await accountedUnits(product.id)) - 100
+    expect(stock).toBeGreaterThanOrEqual(0)
+    expect(soldBeforeReset).toBeGreaterThanOrEqual(0)
+    expect(soldBeforeReset).toBeLessThanOrEqual(10)
+  })
+
+  it('when a product is deleted while orders race for it, then either it is gone with no order or it stays with orders', async () => {
+    for (let round = 0; round < 5; round++) {
+      const product = await createProduct(api, { stock: 50 })
+      const requests = Array.from({ length: 21 }, (_, i) =>
+        i === 10
+          ? http.send('DELETE', `/products/${product.id}`)
+          : http.send('POST', '/orders', { product_id: product.id, quantity: 1 }),
+      )
+      const responses = await Promise.all(requests)
+      const deleted = responses[10]!.status === 204
+      const orders = await http.send('GET', `/orders?product_id=${product.id}`)
+      if (deleted) {
+        expect(orders.body).toEqual([])
+        expect((await http.send('GET', `/products/${product.id}`)).status).toBe(404)
+      } else {
+        expect(responses[10]!.status).toBe(400)
+        expect(orders.body.length).toBeGreaterThan(0)
+        expect(await accountedUnits(product.id)).toBe(50)
+      }
+      for (const response of responses) expect(response.status).toBeLessThan(500)
+    }
+  })
+
   it('when 20 cancels of one order race (PUT and DELETE), then the stock comes back exactly once', async () => {
     const product = await createProduct(api, { stock: 10 })
     const order = await createOrder(api, product.id, 4)

@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { freshDatabaseUrl, startTestApp } from './helpers/app.js'
 import { createOrder, createProduct } from './helpers/builders.js'
@@ -56,6 +57,19 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 }
 
 describe('durability', () => {
+  it('when the database opens, then it is in WAL mode with full sync, foreign keys and a busy timeout', async () => {
+    const api = await startTestApp()
+    const pragma = async (name: string) => {
+      const { rows } = await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(api.app.db)
+      return Object.values(rows[0] ?? {})[0]
+    }
+    expect(await pragma('journal_mode')).toBe('wal')
+    expect(await pragma('synchronous')).toBe(2) // FULL: the WAL is synced at every commit
+    expect(await pragma('foreign_keys')).toBe(1)
+    expect(await pragma('busy_timeout')).toBeGreaterThanOrEqual(1000)
+    await api.close()
+  })
+
   it('when the app restarts on the same file, then products and orders are still there', async () => {
     const { databaseUrl, dir } = freshDatabaseUrl()
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))

@@ -20,6 +20,16 @@ describe('POST /products', () => {
     expect(response.body.updated_at).toBe(response.body.created_at)
   })
 
+  it.each(['application/json; charset=utf-8', 'application/json;charset=UTF-8', 'application/json; charset="utf-8"'])(
+    'when the content type is %s, then the body is read as JSON',
+    async (contentType) => {
+      const response = await api.request('POST', '/products', JSON.stringify(buildProduct()), {
+        'content-type': contentType,
+      })
+      expect(response.status).toBe(201)
+    },
+  )
+
   it('when stock is omitted, then it defaults to 0', async () => {
     const input: Partial<ReturnType<typeof buildProduct>> = buildProduct()
     delete input.stock
@@ -151,10 +161,28 @@ describe('GET /products', () => {
     expect(String(last.headers.link ?? '')).not.toContain('rel="next"')
   })
 
-  it('when no limit is given, then at most 100 are returned', async () => {
-    const response = await api.request('GET', '/products')
+  it('when the offset is past the end, then the page is empty and prev points at the last page', async () => {
+    const total = Number((await api.request('GET', '/products')).headers['x-total-count'])
+    const response = await api.request('GET', `/products?limit=2&offset=${total + 50}`)
     expect(response.status).toBe(200)
-    expect(response.body.length).toBeLessThanOrEqual(100)
+    expect(response.body).toEqual([])
+    expect(response.headers.link).toContain(`offset=${total - 2}>; rel="prev"`)
+    expect(String(response.headers.link)).not.toContain('rel="next"')
+  })
+
+  it('when no limit is given and there are more than 100 products, then 100 are returned', async () => {
+    const many = await startTestApp()
+    try {
+      for (let i = 0; i < 101; i++) await createProduct(many)
+      const response = await many.request('GET', '/products')
+      expect(response.body).toHaveLength(100)
+      expect(response.headers['x-total-count']).toBe('101')
+      expect(response.headers.link).toContain('offset=100>; rel="next"')
+      const thousand = await many.request('GET', '/products?limit=1000')
+      expect(thousand.body).toHaveLength(101)
+    } finally {
+      await many.close()
+    }
   })
 
   it.each(['limit=0', 'limit=1001', 'limit=abc', 'offset=-1', 'skip=-5', 'offset=1.5', 'limit=1.0', 'limit=0x10'])(
@@ -201,10 +229,12 @@ describe('GET /products/{id}', () => {
 describe('PUT and PATCH /products/{id}', () => {
   it.each(['PUT', 'PATCH'] as const)('when %s sends some fields, then only those change', async (method) => {
     const product = await createProduct(api, { price: 10, stock: 3 })
+    await new Promise((resolve) => setTimeout(resolve, 5))
     const response = await api.request(method, `/products/${product.id}`, { price: 12.5 })
     expect(response.status).toBe(200)
     expect(response.body).toMatchObject({ id: product.id, sku: product.sku, name: product.name, price: 12.5, stock: 3 })
-    expect(response.body.updated_at >= product.updated_at).toBe(true)
+    expect(response.body.updated_at > product.updated_at).toBe(true)
+    expect(response.body.created_at).toBe(product.created_at)
     expect((await api.request('GET', `/products/${product.id}`)).body).toEqual(response.body)
   })
 

@@ -229,6 +229,66 @@ describe('outcomes', () => {
     expect(response.body.status).toBe('processed')
   })
 
+  it('when the signature header is repeated, then the first value counts', async () => {
+    const order = await pendingOrder()
+    const body = paymentBody(order.id)
+    const signature = `sha256=${hmac(body)}`
+    const response = await deliver(body, { 'x-webhook-signature': `${signature}, ${signature}` })
+    expect(response.status).toBe(200)
+    expect(response.body.status).toBe('processed')
+  })
+
+  it('when X-Event-Id is repeated, then the first value is the identity', async () => {
+    const order = await pendingOrder()
+    const id = `evt-repeat-${order.id}`
+    expect((await signed(paymentBody(order.id), { 'x-event-id': `${id}, ${id}` })).body.event_id).toBe(id)
+    expect((await signed(paymentBody(order.id), { 'x-event-id': id })).body.status).toBe('duplicate')
+  })
+
+  it('when X-Event-Id carries UTF-8, then the identity comes back as sent', async () => {
+    const order = await pendingOrder()
+    const body = paymentBody(order.id)
+    await api.app.listen({ host: '127.0.0.1', port: 0 })
+    const address = api.app.server.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    const eventId = `évt-☃-${order.id}`
+    // Raw bytes: Node's HTTP client refuses non-latin1 header values, providers do send UTF-8.
+    const request = Buffer.concat([
+      Buffer.from(
+        `POST /webhooks/payment HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n` +
+          `X-Webhook-Signature: sha256=${hmac(body)}\r\nX-Event-Id: `,
+      ),
+      Buffer.from(eventId, 'utf8'),
+      Buffer.from(`\r\n\r\n${body}`),
+    ])
+    const { connect } = await import('node:net')
+    const answer = await new Promise<string>((resolve) => {
+      const chunks: Buffer[] = []
+      const socket = connect(port, '127.0.0.1', () => socket.write(request))
+      socket.on('data', (chunk) => chunks.push(chunk))
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 200/)
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 'processed',
+      event_id: eventId,
+    })
+  })
+
+  it('when the body starts with a UTF-8 byte order mark, then it is read', async () => {
+    const order = await pendingOrder()
+    const body = `\ufeff${paymentBody(order.id)}`
+    const response = await signed(body)
+    expect(response.status).toBe(200)
+    expect(response.body.status).toBe('processed')
+  })
+
+  it('when the body tries prototype pollution, then 400', async () => {
+    const response = await signed('{"event": "payment.succeeded", "order_id": 1, "__proto__": {"x": 1}}')
+    expect(response.status).toBe(400)
+  })
+
   it('when optional fields are null, then they count as not given', async () => {
     const order = await pendingOrder()
     const response = await signed(paymentBody(order.id, { amount: null, event_id: null, currency: null }))

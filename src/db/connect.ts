@@ -4,9 +4,11 @@ import SQLite from 'better-sqlite3'
 import {
   CompiledQuery,
   Kysely,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type SqliteDialectConfig,
 } from 'kysely'
@@ -46,13 +48,24 @@ export function openSqlite(path: string): SQLite.Database {
 /**
  * SQLite's plain BEGIN takes the write lock only at the first write, so a transaction that read
  * first can fail when another process (a second instance, a migration, a seed) wrote meanwhile.
- * BEGIN IMMEDIATE takes the lock up front and waits for it (busy_timeout): every transaction,
- * the Migrator's included, then runs as if alone. Within one process the driver already runs
- * one transaction at a time on its single connection.
+ * BEGIN IMMEDIATE takes the lock up front and waits for it (busy_timeout), so every transaction
+ * runs as if alone. Within one process the driver already runs one transaction at a time on its
+ * single connection.
  */
 class ImmediateTransactionDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+/**
+ * SQLite does run DDL inside transactions; saying so makes Kysely's Migrator wrap the whole
+ * migration run in one (immediate) transaction: processes starting at once migrate one after the
+ * other, and a crash half-way leaves the schema as it was.
+ */
+class TransactionalDdlAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true
   }
 }
 
@@ -63,6 +76,10 @@ class SqliteImmediateDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateTransactionDriver(this.options)
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlAdapter()
   }
 }
 

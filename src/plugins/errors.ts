@@ -74,7 +74,12 @@ function toHttp(error: FastifyError, request: FastifyRequest): HttpFailure {
       return { status: 415, body: { detail: 'Unsupported media type: send Content-Type: application/json' } }
   }
   if (isBusy(error)) return { status: 503, body: { detail: 'The database is busy, please retry' } }
-  if (isConstraintViolation(error)) return { status: 422, body: { detail: 'The request violates a data constraint' } }
+  if (isConstraintViolation(error)) {
+    return {
+      status: 422,
+      body: { detail: [{ loc: ['body'], msg: 'Value violates a data constraint', type: 'value_error' }] },
+    }
+  }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) return { status, body: { detail: error.message } }
   return { status: 500, body: { detail: 'Internal Server Error' } }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import sjson from 'secure-json-parse'
 
-const JSON_MEDIA_TYPES = /^application\/(?:[\w.+-]+\+)?json$/i
+// Fastify matches the whole header, parameters included: `application/json; charset=utf-8`.
+const JSON_MEDIA_TYPES = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i
 
 /**
  * JSON bodies, parsed safely (prototype-poisoning keys rejected). An empty body parses to

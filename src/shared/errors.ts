@@ -13,7 +13,6 @@ const statusByCode = {
   PAYMENT_AMOUNT_MISMATCH: 422,
   ORDER_CANCELED: 409,
   CONCURRENT_UPDATE: 409,
-  DATABASE_BUSY: 503,
 } as const
 
 export type DomainErrorCode = keyof typeof statusByCode

@@ -26,6 +26,6 @@ export function setPageHeaders(request: FastifyRequest, reply: FastifyReply, pag
     links.push(`<${origin}${url.pathname}${url.search}>; rel="${rel}"`)
   }
   if (page.offset + page.limit < total) linkTo(page.offset + page.limit, 'next')
-  if (page.offset > 0) linkTo(Math.max(0, page.offset - page.limit), 'prev')
+  if (page.offset > 0) linkTo(Math.max(0, Math.min(page.offset - page.limit, total - page.limit)), 'prev')
   if (links.length > 0) reply.header('Link', links.join(', '))
 }

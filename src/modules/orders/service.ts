@@ -14,10 +14,6 @@ const nextStatuses: Record<OrderStatus, readonly OrderStatus[]> = {
   CANCELED: [],
 }
 
-// A conditional update that loses a race re-reads the order and decides again; with SQLite's
-// single writer it never loses, with PostgreSQL it may, a bounded number of times.
-const MAX_ATTEMPTS = 5
-
 export function toOrder(row: OrderRow): Order {
   return {
     id: row.id,
@@ -64,10 +60,10 @@ export async function listOrders(
   filter: orders.OrderFilter,
   page: Page,
 ): Promise<{ items: Order[]; total: number }> {
-  // One read transaction: the page and X-Total-Count come from the same snapshot.
-  return db.transaction().execute(async (trx) => {
-    const rows = await orders.listOrders(trx, filter, page)
-    const total = await orders.countOrders(trx, filter)
+  // Both queries on one connection, back to back: no write from this process lands between them.
+  return db.connection().execute(async (conn) => {
+    const rows = await orders.listOrders(conn, filter, page)
+    const total = await orders.countOrders(conn, filter)
     return { items: rows.map(toOrder), total }
   })
 }
@@ -75,50 +71,41 @@ export async function listOrders(
 /** PUT /orders/{id}: idempotent; a cancel returns the stock exactly once. */
 export async function changeOrderStatus(db: Db, id: number, to: OrderStatus): Promise<Order> {
   return db.transaction().execute(async (trx) => {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const order = await orders.findOrder(trx, id)
-      if (!order) throw notFound.order()
-      if (order.status === to) return toOrder(order)
-      if (!nextStatuses[order.status].includes(to)) {
-        throw new DomainError('INVALID_STATUS_TRANSITION', `Invalid status transition from ${order.status} to ${to}`)
-      }
-      const moved = await moveOrder(trx, order, to)
-      if (moved) return toOrder(moved)
+    const order = await orders.findOrder(trx, id)
+    if (!order) throw notFound.order()
+    if (order.status === to) return toOrder(order)
+    if (!nextStatuses[order.status].includes(to)) {
+      throw new DomainError('INVALID_STATUS_TRANSITION', `Invalid status transition from ${order.status} to ${to}`)
     }
-    throw concurrentUpdate()
+    return toOrder(await moveOrder(trx, order, to))
   })
 }
 
 /** DELETE /orders/{id}: cancels a PENDING or PAID order; deletes a CANCELED one. */
 export async function cancelOrDeleteOrder(db: Db, id: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const order = await orders.findOrder(trx, id)
-      if (!order) throw notFound.order()
-      if (order.status === 'CANCELED') {
-        if (await orders.deleteCanceledOrder(trx, id)) return
-        continue
-      }
-      if (!nextStatuses[order.status].includes('CANCELED')) {
-        throw new DomainError('ORDER_NOT_CANCELABLE', `Cannot cancel order with status ${order.status}`)
-      }
-      if (await moveOrder(trx, order, 'CANCELED')) return
+    const order = await orders.findOrder(trx, id)
+    if (!order) throw notFound.order()
+    if (order.status === 'CANCELED') {
+      await orders.deleteCanceledOrder(trx, id)
+      return
     }
-    throw concurrentUpdate()
+    if (!nextStatuses[order.status].includes('CANCELED')) {
+      throw new DomainError('ORDER_NOT_CANCELABLE', `Cannot cancel order with status ${order.status}`)
+    }
+    await moveOrder(trx, order, 'CANCELED')
   })
 }
 
 /**
- * Moves the order on if nobody else moved it first. Canceling puts the units back in the same
- * transaction; the conditional status update guarantees it happens once.
+ * Moves an order on from the status it was just read in, within the caller's transaction.
+ * The update is conditional on that status, so of two racing changes only one can apply; a
+ * cancel puts the units back in the same transaction, hence exactly once.
  */
-export async function moveOrder(trx: Db, order: OrderRow, to: OrderStatus): Promise<OrderRow | undefined> {
+export async function moveOrder(trx: Db, order: OrderRow, to: OrderStatus): Promise<OrderRow> {
   const now = new Date().toISOString()
   const moved = await orders.transitionOrder(trx, order.id, order.status, to, now)
-  if (moved && to === 'CANCELED') await inventory.returnStock(trx, order.product_id, order.quantity, now)
+  if (!moved) throw new DomainError('CONCURRENT_UPDATE', 'The order was changed concurrently, please retry')
+  if (to === 'CANCELED') await inventory.returnStock(trx, order.product_id, order.quantity, now)
   return moved
-}
-
-function concurrentUpdate() {
-  return new DomainError('CONCURRENT_UPDATE', 'The order was changed concurrently, please retry')
 }

@@ -41,10 +41,10 @@ export async function getProduct(db: Db, id: number): Promise<Product> {
 }
 
 export async function listProducts(db: Db, page: Page): Promise<{ items: Product[]; total: number }> {
-  // One read transaction: the page and X-Total-Count come from the same snapshot.
-  return db.transaction().execute(async (trx) => {
-    const rows = await products.listLiveProducts(trx, page.limit, page.offset)
-    const total = await products.countLiveProducts(trx)
+  // Both queries on one connection, back to back: no write from this process lands between them.
+  return db.connection().execute(async (conn) => {
+    const rows = await products.listLiveProducts(conn, page.limit, page.offset)
+    const total = await products.countLiveProducts(conn)
     return { items: rows.map(toProduct), total }
   })
 }

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { schemas } from './schemas.js'
 import * as service from './service.js'
-import { verifySignature } from './signature.js'
 
 export interface WebhookOptions {
   secrets: readonly string[]
@@ -24,11 +23,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookOptions> = async (a
     },
     async (request) => {
       const body: unknown = request.body
-      const raw = Buffer.isBuffer(body) ? body : Buffer.alloc(0)
-      verifySignature(request.headers['x-webhook-signature'], raw, secrets)
-      const event = service.parsePaymentEvent(raw)
-      const eventId = service.eventIdentity(request.headers['x-event-id'], event, raw)
-      return service.handlePaymentEvent(app.db, eventId, event)
+      return service.receivePaymentWebhook(app.db, secrets, {
+        body: Buffer.isBuffer(body) ? body : Buffer.alloc(0),
+        signature: request.headers['x-webhook-signature'],
+        eventIdHeader: request.headers['x-event-id'],
+      })
     },
   )
 }

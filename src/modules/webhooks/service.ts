@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import sjson from 'secure-json-parse'
 import type { Db } from '../../db/types.js'
 import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
 import { fromCents, hasAtMostTwoDecimals, toCents } from '../../shared/money.js'
@@ -7,18 +8,38 @@ import { findOrder } from '../orders/repository.js'
 import { moveOrder } from '../orders/service.js'
 import * as events from './repository.js'
 import { PaymentEvent, type WebhookResult } from './schemas.js'
+import { verifySignature } from './signature.js'
 
 const PAYMENT_SUCCEEDED = 'payment.succeeded'
-const MAX_ATTEMPTS = 5
-
-const validatePaymentEvent = compileBodyValidator(PaymentEvent)
 const OPTIONAL_FIELDS = ['event', 'event_type', 'amount', 'currency', 'payment_id', 'event_id', 'id']
+const validatePaymentEvent = compileBodyValidator(PaymentEvent)
+
+export interface Delivery {
+  /** The raw request body: the signature covers these exact bytes. */
+  body: Buffer
+  signature: string | undefined
+  eventIdHeader: string | undefined
+}
+
+/** One webhook delivery: authenticate it, read it, then apply it once. */
+export async function receivePaymentWebhook(
+  db: Db,
+  secrets: readonly string[],
+  delivery: Delivery,
+): Promise<WebhookResult> {
+  verifySignature(delivery.signature, delivery.body, secrets)
+  const event = parsePaymentEvent(delivery.body)
+  const eventId = eventIdentity(delivery.eventIdHeader, event, delivery.body)
+  return applyPaymentEvent(db, eventId, event)
+}
+
+type ParsedEvent = PaymentEvent & { type: string }
 
 /** Reads the (already authenticated) raw body: JSON, an object, the documented fields. */
-export function parsePaymentEvent(body: Buffer): PaymentEvent & { type: string } {
+function parsePaymentEvent(body: Buffer): ParsedEvent {
   let payload: unknown
   try {
-    payload = JSON.parse(body.toString('utf8'))
+    payload = sjson.parse(body.toString('utf8'), { protoAction: 'error', constructorAction: 'error' })
   } catch {
     throw new DomainError('INVALID_PAYLOAD', 'Invalid JSON payload')
   }
@@ -39,8 +60,13 @@ export function parsePaymentEvent(body: Buffer): PaymentEvent & { type: string }
 }
 
 /** X-Event-Id, else the body's event_id or id, else a hash of the raw body. */
-export function eventIdentity(header: string | undefined, event: PaymentEvent, body: Buffer): string {
-  const fromHeader = header?.trim()
+function eventIdentity(header: string | undefined, event: PaymentEvent, body: Buffer): string {
+  // Node hands header bytes over as latin1 and joins repeated headers with ", ": undo both.
+  const fromHeader = header
+    ? Buffer.from(header.split(',')[0] ?? '', 'latin1')
+        .toString('utf8')
+        .trim()
+    : ''
   if (fromHeader) {
     if (fromHeader.length > 200) {
       throw new RequestValidationError([
@@ -58,18 +84,13 @@ export function eventIdentity(header: string | undefined, event: PaymentEvent, b
  * Applies one delivery. The event record and the order change commit together; when the outcome
  * is an error the transaction rolls back, so the provider's retry is evaluated afresh.
  */
-export async function handlePaymentEvent(
-  db: Db,
-  eventId: string,
-  event: PaymentEvent & { type: string },
-): Promise<WebhookResult> {
+async function applyPaymentEvent(db: Db, eventId: string, event: ParsedEvent): Promise<WebhookResult> {
   return db.transaction().execute(async (trx) => {
-    const now = new Date().toISOString()
     const orderId = event.order_id
     const firstDelivery = await events.recordEvent(
       trx,
       { event_id: eventId, event_type: event.type, order_id: orderId },
-      now,
+      new Date().toISOString(),
     )
     if (!firstDelivery) {
       const previous = await events.findEvent(trx, eventId)
@@ -79,29 +100,22 @@ export async function handlePaymentEvent(
       return { status: 'ignored', event_id: eventId, order_id: orderId, reason: `Unhandled event type: ${event.type}` }
     }
 
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const order = await findOrder(trx, orderId)
-      if (!order) throw notFound.order()
-      if (order.status === 'PAID' || order.status === 'SHIPPED') {
-        return { status: 'ignored', event_id: eventId, order_id: orderId, reason: `Order already ${order.status}` }
-      }
-      if (order.status === 'CANCELED') {
-        throw new DomainError('ORDER_CANCELED', 'Cannot mark a canceled order as paid')
-      }
-      const totalCents = order.unit_price_cents * order.quantity
-      const amountMatches =
-        event.amount === undefined || (hasAtMostTwoDecimals(event.amount) && toCents(event.amount) === totalCents)
-      if (!amountMatches) throw amountMismatch(event.amount ?? 0, totalCents)
-      const paid = await moveOrder(trx, order, 'PAID')
-      if (paid) return { status: 'processed', event_id: eventId, order_id: orderId, new_status: 'PAID' }
+    const order = await findOrder(trx, orderId)
+    if (!order) throw notFound.order()
+    if (order.status === 'PAID' || order.status === 'SHIPPED') {
+      return { status: 'ignored', event_id: eventId, order_id: orderId, reason: `Order already ${order.status}` }
     }
-    throw new DomainError('CONCURRENT_UPDATE', 'The order was changed concurrently, please retry')
+    if (order.status === 'CANCELED') {
+      throw new DomainError('ORDER_CANCELED', 'Cannot mark a canceled order as paid')
+    }
+    const totalCents = order.unit_price_cents * order.quantity
+    if (event.amount !== undefined && !(hasAtMostTwoDecimals(event.amount) && toCents(event.amount) === totalCents)) {
+      throw new DomainError(
+        'PAYMENT_AMOUNT_MISMATCH',
+        `Payment amount ${event.amount} does not match order total ${fromCents(totalCents).toFixed(2)}`,
+      )
+    }
+    await moveOrder(trx, order, 'PAID')
+    return { status: 'processed', event_id: eventId, order_id: orderId, new_status: 'PAID' }
   })
-}
-
-function amountMismatch(amount: number, totalCents: number) {
-  return new DomainError(
-    'PAYMENT_AMOUNT_MISMATCH',
-    `Payment amount ${amount} does not match order total ${fromCents(totalCents).toFixed(2)}`,
-  )
 }

@@ -3,10 +3,6 @@ import { DomainError } from '../../shared/errors.js'
 
 const SIGNATURE_FORMAT = /^(?:sha256=)?([0-9a-f]{64})$/i
 
-export function sign(secret: string, body: Buffer | string): string {
-  return createHmac('sha256', secret).update(body).digest('hex')
-}
-
 /**
  * Checks `X-Webhook-Signature` (`sha256=<hex>` or bare `<hex>`) against the raw body under each
  * configured secret (several during a rotation). The format is checked before decoding because
@@ -16,7 +12,9 @@ export function verifySignature(header: string | string[] | undefined, body: Buf
   if (header === undefined || header === '') {
     throw new DomainError('MISSING_SIGNATURE', 'Missing webhook signature')
   }
-  const hex = typeof header === 'string' ? SIGNATURE_FORMAT.exec(header.trim())?.[1] : undefined
+  // A repeated header reaches us joined with ", ": the first value is the one that counts.
+  const first = typeof header === 'string' ? header.split(',')[0]?.trim() : undefined
+  const hex = first ? SIGNATURE_FORMAT.exec(first)?.[1] : undefined
   if (!hex) throw invalidSignature()
   const given = Buffer.from(hex, 'hex')
   let valid = false
