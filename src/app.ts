@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Config } from './config.js'
 import { registerModules } from './modules.js'
 import db from './plugins/db.js'
@@ -15,14 +15,10 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
   version: string
 }
 
-export interface BuildOptions {
-  logger?: FastifyServerOptions['logger']
-}
-
 /** Builds the whole service without listening: the server and the tests share it. */
-export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     // A client that stops sending half-way through a request gets 408 instead of holding a socket.
     requestTimeout: 30_000,
