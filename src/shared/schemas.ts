@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 
 /** Ids are positive integers that JSON numbers carry exactly. */
-export const MAX_ID = Number.MAX_SAFE_INTEGER
+const MAX_ID = Number.MAX_SAFE_INTEGER
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID })
 const MAX_OFFSET = 2_147_483_647
 
@@ -28,7 +28,7 @@ export type PaginationQuery = Static<typeof Pagination>
 
 /** A response entry for an error status, documented with its meaning. */
 export function errorResponse(description: string) {
-  return Type.Object({ detail: Type.String() }, { description })
+  return Type.Object(ErrorResponse.properties, { description })
 }
 
 /** Statuses any route with a JSON body may answer before its handler runs. */

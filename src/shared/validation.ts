@@ -36,7 +36,7 @@ function decimalPlaces(value: number): number {
 }
 
 /** True when `value` is exactly a multiple of the decimal `step` (0.01: at most two decimals). */
-export function isDecimalMultiple(value: number, step: number): boolean {
+function isDecimalMultiple(value: number, step: number): boolean {
   const factor = 10 ** decimalPlaces(step)
   const scaled = Math.round(value * factor)
   return Number.isSafeInteger(scaled) && scaled / factor === value && scaled % Math.round(step * factor) === 0

@@ -67,8 +67,6 @@ export type ProductUpdate = Static<typeof ProductUpdate>
 
 export const ProductParams = Type.Object({ product_id: Id })
 
-export const ProductListQuery = Pagination
-
 export const schemas = {
   create: {
     tags: ['Products'],
@@ -85,7 +83,7 @@ export const schemas = {
   list: {
     tags: ['Products'],
     summary: 'List products by id',
-    querystring: ProductListQuery,
+    querystring: Pagination,
     response: {
       200: described(Type.Array(Product), 'A page of products (bare array)', { headers: listHeaders }),
       422: validationErrorResponse,
