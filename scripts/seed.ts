@@ -2,9 +2,9 @@
  * `npm run db:seed [-- COUNT]`: adds demo products (default 20) to the database named by
  * DATABASE_URL, skipping SKUs that already exist. Safe to run twice.
  */
-import { ConfigError, loadConfig, loadDotEnv } from '../src/config.js'
+import { ConfigError, loadConfig, loadDotEnv, redactUrl } from '../src/config.js'
 import { createDb } from '../src/db/connect.js'
-import { migrateToLatest } from '../src/db/migrate.js'
+import { migrateDatabase } from '../src/db/migrate.js'
 import { DomainError } from '../src/shared/errors.js'
 import { createProduct } from '../src/modules/products/service.js'
 
@@ -19,9 +19,10 @@ const names = ['Coffee mug', 'Notebook', 'Desk lamp', 'Water bottle', 'Backpack'
 try {
   loadDotEnv()
   const config = loadConfig()
-  const db = createDb(config.databaseUrl)
+  const db = createDb(config.database)
+  const where = redactUrl(config.database.url)
   try {
-    await migrateToLatest(db)
+    await migrateDatabase(config.database, db)
     let created = 0
     for (let i = 1; i <= count; i++) {
       const name = `${names[(i - 1) % names.length]} #${i}`
@@ -33,7 +34,7 @@ try {
         if (!(error instanceof DomainError && error.code === 'SKU_TAKEN')) throw error
       }
     }
-    console.log(`${config.databaseUrl}: ${created} demo products added (${count - created} already there)`)
+    console.log(`${where}: ${created} demo products added (${count - created} already there)`)
   } finally {
     await db.destroy()
   }

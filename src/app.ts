@@ -39,7 +39,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   await app.register(errors)
   await app.register(jsonBody)
-  await app.register(db, { databaseUrl: config.databaseUrl })
+  await app.register(db, { database: config.database })
   await app.register(openapi, { version })
   await app.register(metrics)
   await registerModules(app, config, version)

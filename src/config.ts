@@ -15,7 +15,25 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Type.String({
     default: 'sqlite:./data/store.db',
     minLength: 1,
-    description: 'sqlite:PATH for an embedded SQLite file (the default: ./data/store.db).',
+    description:
+      'sqlite:PATH for an embedded SQLite file (the default: ./data/store.db), or postgres://USER:PASSWORD@HOST:PORT/DB (also postgresql://) for PostgreSQL.',
+  }),
+  DATABASE_POOL_SIZE: Type.Integer({
+    default: 10,
+    minimum: 1,
+    maximum: 1000,
+    description: 'PostgreSQL: connections per instance (instances × pool size must stay under max_connections).',
+  }),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({
+    default: 5000,
+    minimum: 0,
+    description:
+      'PostgreSQL: longest a query may run before the server cancels it (0: no limit). Migrations have none.',
+  }),
+  DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({
+    default: 5000,
+    minimum: 100,
+    description: 'PostgreSQL: longest wait for a connection (new or from a busy pool); past it the request gets 503.',
   }),
   WEBHOOK_SECRET: Type.String({
     default: '',
@@ -40,12 +58,25 @@ export interface Config {
   readonly env: Env['NODE_ENV']
   readonly host: string
   readonly port: number
-  readonly databaseUrl: string
+  readonly database: DatabaseConfig
   readonly webhookSecrets: readonly string[]
   /** True when no WEBHOOK_SECRET was given and the development secret is in use. */
   readonly usingDevWebhookSecret: boolean
   readonly logLevel: Env['LOG_LEVEL']
   readonly bodyLimit: number
+}
+
+export interface DatabaseConfig {
+  readonly url: string
+  /** PostgreSQL only, like the two timeouts. */
+  readonly poolSize: number
+  readonly statementTimeoutMs: number
+  readonly connectTimeoutMs: number
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@')
 }
 
 export class ConfigError extends Error {
@@ -64,9 +95,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     const key = error.instancePath.replace(/^\//, '') || '(environment)'
     return `  ${key}=${JSON.stringify(raw[key] ?? '')}: ${error.message}`
   })
-  if (!/^sqlite:.+$/.test(env.DATABASE_URL)) {
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(env.DATABASE_URL)) {
     lines.push(
-      `  DATABASE_URL=${JSON.stringify(env.DATABASE_URL)}: expected sqlite:PATH (for example sqlite:./data/store.db)`,
+      `  DATABASE_URL=${JSON.stringify(redactUrl(env.DATABASE_URL))}: expected sqlite:PATH or postgres://USER@HOST:PORT/DB`,
     )
   }
   if (lines.length > 0) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
@@ -82,7 +113,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     env: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
-    databaseUrl: env.DATABASE_URL,
+    database: Object.freeze({
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    }),
     webhookSecrets: Object.freeze(secrets.length > 0 ? secrets : [DEV_WEBHOOK_SECRET]),
     usingDevWebhookSecret: secrets.length === 0,
     logLevel: env.LOG_LEVEL,

@@ -4,15 +4,25 @@ import SQLite from 'better-sqlite3'
 import {
   CompiledQuery,
   Kysely,
+  PostgresDialect,
   SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
+  type KyselyPlugin,
   type SqliteDialectConfig,
 } from 'kysely'
+import pg from 'pg'
+import type { DatabaseConfig } from '../config.js'
 import type { Database, Db } from './types.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export function dialectOf(url: string): Dialect {
+  return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite'
+}
 
 export class UnsupportedDatabaseUrlError extends Error {
   override name = 'UnsupportedDatabaseUrlError'
@@ -83,7 +93,68 @@ class SqliteImmediateDialect extends SqliteDialect {
   }
 }
 
-export function createDb(databaseUrl: string): Db {
-  const sqlite = openSqlite(sqlitePathFromUrl(databaseUrl))
-  return new Kysely<Database>({ dialect: new SqliteImmediateDialect({ database: sqlite }) })
+/**
+ * SQLite has no row locks: a transaction already holds the whole database's write lock from its
+ * first statement (BEGIN IMMEDIATE), which is stronger. So `FOR UPDATE`, which the repositories
+ * use for PostgreSQL, is dropped here rather than rejected as a syntax error.
+ */
+const withoutRowLocks: KyselyPlugin = {
+  transformQuery: ({ node }) => {
+    if (node.kind !== 'SelectQueryNode' || !node.endModifiers) return node
+    return { ...node, endModifiers: node.endModifiers.filter((modifier) => modifier.modifier !== 'ForUpdate') }
+  },
+  transformResult: async ({ result }) => result,
+}
+
+const INT8 = 20
+const TIMESTAMPTZ = 1184
+const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ)
+
+/**
+ * Values come back from PostgreSQL as they do from SQLite: bigint ids and counts as numbers
+ * (ids stay below 2^53, see the Id schema) and timestamps as ISO 8601 strings.
+ */
+const postgresTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8) return (value: string) => Number(value)
+    if (oid === TIMESTAMPTZ) return (value: string) => (parseTimestamptz(value) as Date).toISOString()
+    return pg.types.getTypeParser(oid, format)
+  },
+} as pg.CustomTypesConfig
+
+export interface CreateDbOptions {
+  /** Called when an idle pooled connection breaks (the server restarted, the network dropped). */
+  onIdleConnectionError?: (error: Error) => void
+}
+
+export function createPool(config: DatabaseConfig, options: CreateDbOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 'orders-inventory',
+    ...(config.statementTimeoutMs > 0 && { statement_timeout: config.statementTimeoutMs }),
+    types: postgresTypes,
+  })
+  // A connection that drops emits 'error'; without a listener that would crash the process. The
+  // pool hears it for idle connections; a connection in use also fails its query, which is the
+  // error that matters (the request gets 503), so its event is only swallowed. Either way the pool
+  // discards the connection and opens a new one when next needed: the service recovers by itself.
+  pool.on('error', (error) => options.onIdleConnectionError?.(error))
+  pool.on('connect', (client) => client.on('error', () => {}))
+  return pool
+}
+
+/** One Kysely instance over SQLite or PostgreSQL, chosen by the URL's scheme. */
+export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}): Db {
+  if (dialectOf(config.url) === 'postgres') {
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(config, options) }) })
+  }
+  const sqlite = openSqlite(sqlitePathFromUrl(config.url))
+  return new Kysely<Database>({
+    dialect: new SqliteImmediateDialect({ database: sqlite }),
+    plugins: [withoutRowLocks],
+  })
 }

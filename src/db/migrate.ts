@@ -1,4 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
+import type { DatabaseConfig } from '../config.js'
+import { createDb, dialectOf } from './connect.js'
 import * as initial from './migrations/0001_initial.js'
 
 // Listed explicitly (not read from disk) so the same list works from src/ under tsx and vitest
@@ -16,8 +18,11 @@ export class MigrationError extends Error {
 }
 
 /**
- * The one Migrator used by the server start, `npm run db:migrate` and the tests. The run is one
- * immediate transaction (see connect.ts), so processes starting at once migrate one at a time.
+ * The one Migrator used by the server start, `npm run db:migrate` and the tests. Instances starting
+ * at once migrate one at a time: on SQLite the run is one immediate transaction (see connect.ts);
+ * on PostgreSQL Kysely's adapter holds an advisory lock (pg_advisory_lock) on the migration's
+ * connection for the whole run, which is also one transaction (PostgreSQL has transactional DDL).
+ * Whoever comes second finds the migrations applied and does nothing.
  */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
   const result = await new Migrator({ db, provider }).migrateToLatest()
@@ -28,4 +33,19 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultS
     })
   }
   return result
+}
+
+/**
+ * Migrates the database `config` names. On PostgreSQL the run gets a connection of its own without
+ * the statement timeout: waiting for another instance's lock, or building an index on a large
+ * table, may take longer than any request should.
+ */
+export async function migrateDatabase(config: DatabaseConfig, db: Kysely<any>): Promise<MigrationResultSet> {
+  if (dialectOf(config.url) !== 'postgres') return migrateToLatest(db)
+  const own = createDb({ ...config, poolSize: 1, statementTimeoutMs: 0 })
+  try {
+    return await migrateToLatest(own)
+  } finally {
+    await own.destroy()
+  }
 }

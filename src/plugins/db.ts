@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
+import type { DatabaseConfig } from '../config.js'
 import { createDb } from '../db/connect.js'
-import { migrateToLatest } from '../db/migrate.js'
+import { migrateDatabase } from '../db/migrate.js'
 import type { Db } from '../db/types.js'
 
 declare module 'fastify' {
@@ -14,13 +15,16 @@ declare module 'fastify' {
 }
 
 export interface DbPluginOptions {
-  databaseUrl: string
+  database: DatabaseConfig
 }
 
-async function dbPlugin(app: FastifyInstance, { databaseUrl }: DbPluginOptions) {
-  const db = createDb(databaseUrl)
+async function dbPlugin(app: FastifyInstance, { database }: DbPluginOptions) {
+  const db = createDb(database, {
+    onIdleConnectionError: (error) => app.log.warn({ err: error }, 'an idle database connection was lost'),
+  })
   try {
-    await migrateToLatest(db)
+    const { results = [] } = await migrateDatabase(database, db)
+    if (results.length > 0) app.log.info({ migrations: results.map((r) => r.migrationName) }, 'database migrated')
   } catch (error) {
     await db.destroy()
     throw error

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
-import { isBusy, isConstraintViolation } from '../db/errors.js'
+import { isConstraintViolation, isDatabaseUnavailable } from '../db/errors.js'
 import { DomainError, RequestValidationError, type ValidationIssue } from '../shared/errors.js'
 import { toValidationIssues } from '../shared/validation.js'
 
@@ -73,7 +73,7 @@ function toHttp(error: FastifyError, request: FastifyRequest): HttpFailure {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, body: { detail: 'Unsupported media type: send Content-Type: application/json' } }
   }
-  if (isBusy(error)) return { status: 503, body: { detail: 'The database is busy, please retry' } }
+  if (isDatabaseUnavailable(error)) return { status: 503, body: { detail: 'Database unavailable, please retry' } }
   if (isConstraintViolation(error)) {
     return {
       status: 422,

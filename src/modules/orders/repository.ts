@@ -24,6 +24,15 @@ export async function findOrder(db: Db, id: number): Promise<OrderRow | undefine
   return db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/**
+ * Reads an order and locks it until the transaction ends (PostgreSQL's FOR UPDATE; SQLite's
+ * transactions are serialized anyway). Every status change goes through this, so changes to one
+ * order run one after the other, each seeing the status the previous one left.
+ */
+export async function lockOrder(db: Db, id: number): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+}
+
 function filtered(db: Db, filter: OrderFilter) {
   let query = db.selectFrom('orders')
   if (filter.status) query = query.where('status', '=', filter.status)

@@ -68,10 +68,15 @@ export async function listOrders(
   })
 }
 
+/*
+ * Lock order, the same in every transaction, so that none can deadlock: a webhook event record,
+ * then the order, then its product. Placing an order locks only the product (the order is new).
+ */
+
 /** PUT /orders/{id}: idempotent; a cancel returns the stock exactly once. */
 export async function changeOrderStatus(db: Db, id: number, to: OrderStatus): Promise<Order> {
   return db.transaction().execute(async (trx) => {
-    const order = await orders.findOrder(trx, id)
+    const order = await orders.lockOrder(trx, id)
     if (!order) throw notFound.order()
     if (order.status === to) return toOrder(order)
     if (!nextStatuses[order.status].includes(to)) {
@@ -84,7 +89,7 @@ export async function changeOrderStatus(db: Db, id: number, to: OrderStatus): Pr
 /** DELETE /orders/{id}: cancels a PENDING or PAID order; deletes a CANCELED one. */
 export async function cancelOrDeleteOrder(db: Db, id: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const order = await orders.findOrder(trx, id)
+    const order = await orders.lockOrder(trx, id)
     if (!order) throw notFound.order()
     if (order.status === 'CANCELED') {
       await orders.deleteCanceledOrder(trx, id)
@@ -98,9 +103,10 @@ export async function cancelOrDeleteOrder(db: Db, id: number): Promise<void> {
 }
 
 /**
- * Moves an order on from the status it was just read in, within the caller's transaction.
- * The update is conditional on that status, so of two racing changes only one can apply; a
- * cancel puts the units back in the same transaction, hence exactly once.
+ * Moves a locked order on from the status it was read in, within the caller's transaction; a
+ * cancel puts the units back in the same transaction, hence exactly once. The update is also
+ * conditional on that status: should a caller ever skip the lock, a lost race fails loudly
+ * instead of returning the stock twice.
  */
 export async function moveOrder(trx: Db, order: OrderRow, to: OrderStatus): Promise<OrderRow> {
   const now = new Date().toISOString()

@@ -59,27 +59,34 @@ export async function updateLiveProduct(
 }
 
 /**
- * Soft-deletes a live product unless a PENDING or PAID order still holds its stock,
- * in one statement so that no order can slip in between the check and the delete.
+ * Reads a live product and locks it until the transaction ends (PostgreSQL's FOR UPDATE; SQLite's
+ * transactions are serialized anyway). Placing an order takes the same lock (takeStock), so once
+ * it is held, every order for this product has either committed or will find it deleted.
  */
-export async function softDeleteProductWithoutActiveOrders(db: Db, id: number, now: string): Promise<boolean> {
-  const result = await db
-    .updateTable('products')
-    .set({ deleted_at: now, updated_at: now })
+export async function lockLiveProduct(db: Db, id: number): Promise<ProductRow | undefined> {
+  return db
+    .selectFrom('products')
+    .selectAll()
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('orders')
-            .select('orders.id')
-            .whereRef('orders.product_id', '=', 'products.id')
-            .where('orders.status', 'in', ['PENDING', 'PAID']),
-        ),
-      ),
-    )
+    .forUpdate()
     .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+}
+
+/** True while a PENDING or PAID order holds units of the product. */
+export async function hasActiveOrders(db: Db, id: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('product_id', '=', id)
+    .where('status', 'in', ['PENDING', 'PAID'])
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function softDeleteProduct(db: Db, id: number, now: string): Promise<void> {
+  await db.updateTable('products').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute()
 }
 
 /** Takes `quantity` units if (and only if) that many are available: the no-oversell guarantee. */

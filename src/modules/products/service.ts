@@ -67,10 +67,16 @@ export async function updateProduct(db: Db, id: number, input: ProductUpdate): P
   }
 }
 
+/**
+ * Soft delete, refused while an order holds stock. The product is locked before the orders are
+ * checked, so an order cannot slip in between the check and the delete (see lockLiveProduct).
+ */
 export async function deleteProduct(db: Db, id: number): Promise<void> {
-  const deleted = await products.softDeleteProductWithoutActiveOrders(db, id, new Date().toISOString())
-  if (deleted) return
-  // Nothing was deleted: say why.
-  if (!(await products.findLiveProduct(db, id))) throw notFound.product()
-  throw new DomainError('PRODUCT_HAS_ACTIVE_ORDERS', 'Cannot delete product with pending or paid orders')
+  await db.transaction().execute(async (trx) => {
+    if (!(await products.lockLiveProduct(trx, id))) throw notFound.product()
+    if (await products.hasActiveOrders(trx, id)) {
+      throw new DomainError('PRODUCT_HAS_ACTIVE_ORDERS', 'Cannot delete product with pending or paid orders')
+    }
+    await products.softDeleteProduct(trx, id, new Date().toISOString())
+  })
 }

@@ -4,7 +4,7 @@ import type { Db } from '../../db/types.js'
 import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
 import { fromCents, hasAtMostTwoDecimals, toCents } from '../../shared/money.js'
 import { compileBodyValidator, toValidationIssues } from '../../shared/validation.js'
-import { findOrder } from '../orders/repository.js'
+import { lockOrder } from '../orders/repository.js'
 import { moveOrder } from '../orders/service.js'
 import * as events from './repository.js'
 import { PaymentEvent, type WebhookResult } from './schemas.js'
@@ -100,7 +100,7 @@ async function applyPaymentEvent(db: Db, eventId: string, event: ParsedEvent): P
       return { status: 'ignored', event_id: eventId, order_id: orderId, reason: `Unhandled event type: ${event.type}` }
     }
 
-    const order = await findOrder(trx, orderId)
+    const order = await lockOrder(trx, orderId)
     if (!order) throw notFound.order()
     if (order.status === 'PAID' || order.status === 'SHIPPED') {
       return { status: 'ignored', event_id: eventId, order_id: orderId, reason: `Order already ${order.status}` }
