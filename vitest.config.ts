@@ -1,11 +1,61 @@
-import { defineConfig } from 'vitest/config'
+import pg from 'pg'
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    reporters: ['default'],
-  },
+/*
+ * The suite runs twice: on SQLite and on PostgreSQL (TEST_DATABASE_URL). Tests under test/sqlite/
+ * and test/postgres/ are about one database only. Without a reachable PostgreSQL, a developer's
+ * `npm test` runs the SQLite half and says so; in CI (CI=true) and in `npm run test:pg` the
+ * PostgreSQL half is mandatory and its absence fails the run.
+ */
+const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const postgresRequired = process.env.CI === 'true' || process.env.npm_lifecycle_event === 'test:pg'
+
+async function postgresProblem(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3000 })
+  try {
+    await client.connect()
+    await client.query('select 1')
+    return undefined
+  } catch (error) {
+    return error instanceof Error ? error.message || String(error) : String(error)
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+export default defineConfig(async () => {
+  const problem = await postgresProblem()
+  if (problem) {
+    const where = TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')
+    const message = `PostgreSQL is not reachable at ${where} (${problem}).`
+    if (postgresRequired) throw new Error(`${message} The PostgreSQL tests are required here.`)
+    console.warn(
+      `\n!! ${message}\n!! Skipped the PostgreSQL half of the suite; only SQLite was tested.\n` +
+        `!! To run it: start PostgreSQL (pg_ctlcluster 15 main start) or set TEST_DATABASE_URL, then npm test` +
+        ` (or npm run test:pg for that half alone).\n`,
+    )
+  }
+  const shared = ['test/*.test.ts']
+  const projects: TestProjectInlineConfiguration[] = [
+    {
+      extends: true,
+      test: { name: 'sqlite', include: [...shared, 'test/sqlite/*.test.ts'], env: { TEST_DIALECT: 'sqlite' } },
+    },
+  ]
+  if (!problem) {
+    projects.push({
+      extends: true,
+      test: {
+        name: 'postgres',
+        include: [...shared, 'test/postgres/*.test.ts'],
+        exclude: ['test/config.test.ts'], // no database involved: once is enough
+        env: { TEST_DIALECT: 'postgres', TEST_DATABASE_URL },
+        globalSetup: ['test/helpers/postgres-setup.ts'],
+      },
+    })
+  }
+  return {
+    // Two workers even on two cores: much of the time goes to waiting on child processes and the database.
+    test: { pool: 'forks', maxWorkers: 2, testTimeout: 30_000, hookTimeout: 30_000, reporters: ['default'], projects },
+  }
 })

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, EnvSchema, loadConfig } from '../src/config.js'
+import { ConfigError, EnvSchema, loadConfig, redactUrl } from '../src/config.js'
 import { sqlitePathFromUrl } from '../src/db/connect.js'
+import { freePort, runScript } from './helpers/processes.js'
 
 describe('configuration', () => {
   it('when nothing is set, then the documented defaults apply', () => {
@@ -10,7 +13,7 @@ describe('configuration', () => {
       env: 'development',
       host: '127.0.0.1',
       port: 8000,
-      databaseUrl: 'sqlite:./data/store.db',
+      database: { url: 'sqlite:./data/store.db', poolSize: 10, statementTimeoutMs: 5000, connectTimeoutMs: 5000 },
       bodyLimit: 1_048_576,
       usingDevWebhookSecret: true,
     })
@@ -30,6 +33,26 @@ describe('configuration', () => {
     }
   })
 
+  it('when DATABASE_URL names PostgreSQL, then both schemes and the pool settings are accepted', () => {
+    for (const url of ['postgres://app:pw@db:5432/store', 'postgresql://app@db/store?sslmode=require']) {
+      expect(loadConfig({ DATABASE_URL: url }).database.url).toBe(url)
+    }
+    const tuned = loadConfig({
+      DATABASE_URL: 'postgres://db/store',
+      DATABASE_POOL_SIZE: '25',
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      DATABASE_CONNECT_TIMEOUT_MS: '2000',
+    }).database
+    expect(tuned).toMatchObject({ poolSize: 25, statementTimeoutMs: 0, connectTimeoutMs: 2000 })
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/)
+  })
+
+  it('when a database URL holds a password, then messages show it masked', () => {
+    expect(redactUrl('postgres://app:s3cret@db:5432/store')).toBe('postgres://app:***@db:5432/store')
+    expect(redactUrl('postgresql://app@db/store')).toBe('postgresql://app@db/store')
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://app:s3cret@db/store' })).toThrow(/^(?![\s\S]*s3cret)/)
+  })
+
   it('when DATABASE_URL uses the SQLAlchemy forms, then relative and absolute paths mean what they meant', () => {
     expect(sqlitePathFromUrl('sqlite:./data/store.db')).toBe('./data/store.db')
     expect(sqlitePathFromUrl('sqlite:///./test.db')).toBe('./test.db')
@@ -42,5 +65,28 @@ describe('configuration', () => {
     const section = readme.split('## Configuration')[1]?.split('\n## ')[0] ?? ''
     const documented = [...section.matchAll(/^\| `([A-Z_]+)`\s*\|/gm)].map((m) => m[1])
     expect(documented.sort()).toEqual(Object.keys(EnvSchema.properties).sort())
+  })
+})
+
+describe('start-up', () => {
+  async function startIn(env: Record<string, string>) {
+    const cwd = mkdtempSync(join(tmpdir(), 'orders-inventory-conf-'))
+    const server = runScript({ PORT: String(await freePort()), ...env }, { cwd })
+    const code = await server.exited
+    rmSync(cwd, { recursive: true, force: true })
+    return { code, output: server.output() }
+  }
+
+  it('when NODE_ENV=production has no WEBHOOK_SECRET, then the service refuses to start', async () => {
+    const { code, output } = await startIn({ NODE_ENV: 'production' })
+    expect(code).not.toBe(0)
+    expect(output).toContain('WEBHOOK_SECRET is required')
+  })
+
+  it('when a variable has a bad value, then start-up fails naming it', async () => {
+    const { code, output } = await startIn({ PORT: 'eighty', BODY_LIMIT: '-1' })
+    expect(code).not.toBe(0)
+    expect(output).toContain('PORT')
+    expect(output).toContain('BODY_LIMIT')
   })
 })

@@ -32,6 +32,7 @@ describe('service endpoints', () => {
   it('when the database answers, then /ready is 200; when it is gone, then 503 with a detail', async () => {
     expect((await api.request('GET', '/ready')).status).toBe(200)
     const broken = await startTestApp()
+    expect((await broken.request('GET', '/ready')).status).toBe(200)
     await broken.app.db.destroy()
     const response = await broken.request('GET', '/ready')
     expect(response.status).toBe(503)

@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { InjectOptions } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
+import { createTestDatabase } from './database.js'
 
 export const TEST_WEBHOOK_SECRET = 'test-webhook-secret'
 
 export interface TestApp {
   app: FastifyInstance
-  /** The SQLite file behind this app: fresh for every test file. */
+  /** The database behind this app (SQLite file or PostgreSQL database): fresh for every test file. */
   databaseUrl: string
   request: (
     method: InjectOptions['method'],
@@ -30,19 +28,16 @@ export interface Reply {
   text: string
 }
 
-/** A fresh SQLite file in a temp folder, removed by `close`. */
-export function freshDatabaseUrl(): { databaseUrl: string; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'orders-inventory-test-'))
-  return { databaseUrl: `sqlite:${join(dir, 'store.db')}`, dir }
-}
-
-/** One app per test file on its own database; requests go through Fastify's HTTP stack. */
+/**
+ * One app per test file on its own database (dropped by `close`), or on `reuse`'s database (left
+ * in place); requests go through Fastify's HTTP stack.
+ */
 export async function startTestApp(
   env: Record<string, string> = {},
   reuse?: { databaseUrl: string },
 ): Promise<TestApp> {
-  const fresh = reuse ? undefined : freshDatabaseUrl()
-  const databaseUrl = reuse?.databaseUrl ?? fresh!.databaseUrl
+  const fresh = reuse ? undefined : await createTestDatabase()
+  const databaseUrl = reuse?.databaseUrl ?? fresh!.url
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -74,7 +69,7 @@ export async function startTestApp(
     request,
     close: async () => {
       await app.close()
-      if (fresh) rmSync(fresh.dir, { recursive: true, force: true })
+      await fresh?.drop()
     },
   }
 }

@@ -1,0 +1,124 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp, type TestApp } from '../helpers/app.js'
+import { createProduct } from '../helpers/builders.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
+
+let database: TestDatabase
+let proxy: Awaited<ReturnType<typeof startTcpProxy>>
+let api: TestApp
+
+beforeAll(async () => {
+  database = await createTestDatabase('postgres')
+  const direct = new URL(database.url)
+  proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) })
+  const viaProxy = new URL(database.url)
+  viaProxy.hostname = '127.0.0.1'
+  viaProxy.port = String(proxy.port)
+  api = await startTestApp(
+    { DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '700', DATABASE_POOL_SIZE: '4' },
+    { databaseUrl: viaProxy.toString() },
+  )
+})
+
+afterAll(async () => {
+  proxy.restore()
+  await api.close()
+  await proxy.close()
+  await database.drop()
+})
+
+async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe('losing the PostgreSQL connection', () => {
+  it('when the database goes away, then requests get 503 with a detail; when it returns, then the service recovers without a restart', async () => {
+    const product = await createProduct(api, { stock: 5 })
+    expect((await api.request('GET', '/ready')).status).toBe(200)
+
+    proxy.cut()
+    const ready = await api.request('GET', '/ready')
+    expect(ready.status).toBe(503)
+    expect(ready.body).toEqual({ detail: expect.any(String) })
+    for (const [method, url, body] of [
+      ['GET', `/products/${product.id}`, undefined],
+      ['GET', '/orders', undefined],
+      ['POST', '/orders', { product_id: product.id, quantity: 1 }],
+    ] as const) {
+      const response = await api.request(method, url, body)
+      expect(response.status, `${method} ${url}`).toBe(503)
+      expect(response.body).toEqual({ detail: 'Database unavailable, please retry' })
+      expect(response.headers['retry-after']).toBe('1')
+    }
+    expect((await api.request('GET', '/health')).status).toBe(200)
+
+    proxy.restore()
+    await eventually(async () => (await api.request('GET', '/ready')).status === 200)
+    expect((await api.request('POST', '/orders', { product_id: product.id, quantity: 2 })).status).toBe(201)
+    // The failed order took nothing.
+    expect((await api.request('GET', `/products/${product.id}`)).body.stock).toBe(3)
+  })
+
+  it('when the database stops answering, then requests fail with 503 after the connect timeout instead of hanging', async () => {
+    const product = await createProduct(api)
+    proxy.blackhole()
+    const started = Date.now()
+    const responses = await Promise.all(Array.from({ length: 6 }, () => api.request('GET', `/products/${product.id}`)))
+    expect(responses.map((r) => r.status)).toEqual(Array(6).fill(503))
+    expect(Date.now() - started).toBeLessThan(15_000) // a hang would hit the test timeout instead
+    proxy.restore()
+    await eventually(async () => (await api.request('GET', `/products/${product.id}`)).status === 200)
+  })
+
+  it('when a query waits longer than the statement timeout, then 503, and the row is usable once released', async () => {
+    const product = await createProduct(api, { stock: 4 })
+    const locker = new pg.Client({ connectionString: database.url })
+    await locker.connect()
+    try {
+      await locker.query('begin')
+      await locker.query('select * from products where id = $1 for update', [product.id])
+      const blocked = await api.request('POST', '/orders', { product_id: product.id, quantity: 1 })
+      expect(blocked.status).toBe(503)
+      expect(blocked.body).toEqual({ detail: 'Database unavailable, please retry' })
+      await locker.query('rollback')
+    } finally {
+      await locker.end()
+    }
+    expect((await api.request('POST', '/orders', { product_id: product.id, quantity: 1 })).status).toBe(201)
+    expect((await api.request('GET', `/products/${product.id}`)).body.stock).toBe(3)
+  })
+
+  it('when many requests arrive at once, then the pool never opens more connections than DATABASE_POOL_SIZE', async () => {
+    const product = await createProduct(api, { stock: 1000 })
+    const counts: number[] = []
+    const watcher = new pg.Client({ connectionString: database.url })
+    await watcher.connect()
+    try {
+      const load = Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          i % 2
+            ? api.request('POST', '/orders', { product_id: product.id, quantity: 1 })
+            : api.request('GET', '/products'),
+        ),
+      )
+      for (let i = 0; i < 5; i++) {
+        const { rows } = await watcher.query<{ n: string }>(
+          "select count(*) as n from pg_stat_activity where datname = current_database() and application_name = 'orders-inventory'",
+        )
+        counts.push(Number(rows[0]!.n))
+      }
+      const responses = await load
+      expect(responses.every((r) => r.status === 200 || r.status === 201)).toBe(true)
+    } finally {
+      await watcher.end()
+    }
+    expect(Math.max(...counts)).toBeLessThanOrEqual(4)
+    expect(Math.max(...counts)).toBeGreaterThan(0)
+  })
+})
