@@ -289,6 +289,20 @@ describe('outcomes', () => {
     expect(response.status).toBe(400)
   })
 
+  it('when the event type or identity holds a NUL character, then 422 naming the field and the order is untouched', async () => {
+    const order = await pendingOrder()
+    for (const [field, overrides] of [
+      ['event_id', { event_id: 'evt\u0000x' }],
+      ['id', { id: '\u0000' }],
+      ['event', { event: 'payment.succeeded\u0000' }],
+    ] as const) {
+      const response = await signed(paymentBody(order.id, overrides))
+      expect(response.status).toBe(422)
+      expect(response.body.detail.map((issue: { loc: string[] }) => issue.loc.join('.'))).toContain(`body.${field}`)
+    }
+    expect(await orderStatus(order.id)).toBe('PENDING')
+  })
+
   it('when optional fields are null, then they count as not given', async () => {
     const order = await pendingOrder()
     const response = await signed(paymentBody(order.id, { amount: null, event_id: null, currency: null }))

@@ -5,6 +5,12 @@ const MAX_ID = Number.MAX_SAFE_INTEGER
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID })
 const MAX_OFFSET = 2_147_483_647
 
+/**
+ * For strings that are stored: NUL is refused, as neither database keeps it (PostgreSQL rejects
+ * it, SQLite's length() stops at it).
+ */
+export const NO_NUL = '^[^\\u0000]*$'
+
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' })
 
 export const ErrorResponse = Type.Object({ detail: Type.String() })

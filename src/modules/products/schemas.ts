@@ -6,6 +6,7 @@ import {
   errorResponse,
   Id,
   listHeaders,
+  NO_NUL,
   Pagination,
   Timestamp,
   validationErrorResponse,
@@ -14,8 +15,6 @@ import {
 export const MAX_PRICE = 1_000_000
 export const MAX_STOCK = 1_000_000_000
 
-// NUL is refused: it has no place in a name and SQLite's length() stops at it.
-const NO_NUL = '^[^\\u0000]*$'
 const Sku = Type.String({
   minLength: 1,
   maxLength: 64,

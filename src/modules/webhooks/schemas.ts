@@ -1,16 +1,20 @@
 import { Type, type Static } from 'typebox'
-import { databaseErrors, described, errorResponse, Id, ValidationErrorResponse } from '../../shared/schemas.js'
+import { databaseErrors, described, errorResponse, Id, NO_NUL, ValidationErrorResponse } from '../../shared/schemas.js'
 
 export const PaymentEvent = Type.Object(
   {
-    event: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Event type' })),
-    event_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Accepted in place of event' })),
+    event: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: NO_NUL, description: 'Event type' })),
+    event_type: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, pattern: NO_NUL, description: 'Accepted in place of event' }),
+    ),
     order_id: Id,
     amount: Type.Optional(Type.Number({ description: "Must equal the order's total when given" })),
     currency: Type.Optional(Type.String({ maxLength: 10 })),
     payment_id: Type.Optional(Type.String({ maxLength: 200 })),
-    event_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer()])),
-    id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer()])),
+    event_id: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL }), Type.Integer()]),
+    ),
+    id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL }), Type.Integer()])),
   },
   {
     examples: [{ event: 'payment.succeeded', order_id: 1, amount: 59.98, currency: 'USD', payment_id: 'pay_1' }],
