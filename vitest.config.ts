@@ -29,11 +29,17 @@ export default defineConfig(async () => {
     const where = TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')
     const message = `PostgreSQL is not reachable at ${where} (${problem}).`
     if (postgresRequired) throw new Error(`${message} The PostgreSQL tests are required here.`)
-    console.warn(
+    const warning =
       `\n!! ${message}\n!! Skipped the PostgreSQL half of the suite; only SQLite was tested.\n` +
-        `!! To run it: start PostgreSQL (pg_ctlcluster 15 main start) or set TEST_DATABASE_URL, then npm test` +
-        ` (or npm run test:pg for that half alone).\n`,
-    )
+      `!! To run it: start PostgreSQL (pg_ctlcluster 15 main start) or set TEST_DATABASE_URL, then npm test` +
+      ` (or npm run test:pg for that half alone).\n`
+    // Vitest may load this file more than once: warn once now, and again under the summary.
+    const flags = globalThis as { postgresWarned?: boolean }
+    if (!flags.postgresWarned) {
+      flags.postgresWarned = true
+      console.warn(warning)
+      process.once('exit', () => console.warn(warning))
+    }
   }
   const shared = ['test/*.test.ts']
   const projects: TestProjectInlineConfiguration[] = [
