@@ -27,10 +27,10 @@ export interface RunningProcess {
 /** Runs a TypeScript entry point (by default the server, as `npm start` would) as its own process. */
 export function runScript(
   env: Record<string, string>,
-  { cwd = process.cwd(), script = SERVER }: { cwd?: string; script?: string } = {},
+  { cwd = process.cwd(), script = SERVER, args = [] }: { cwd?: string; script?: string; args?: string[] } = {},
 ): RunningProcess {
   let output = ''
-  const child = spawn(process.execPath, ['--import', TSX, resolve(script)], {
+  const child = spawn(process.execPath, ['--import', TSX, resolve(script), ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

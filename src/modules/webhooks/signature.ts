@@ -3,6 +3,11 @@ import { DomainError } from '../../shared/errors.js'
 
 const SIGNATURE_FORMAT = /^(?:sha256=)?([0-9a-f]{64})$/i
 
+/** The `X-Webhook-Signature` value a payment provider sends for `body`: `sha256=<hex HMAC>`. */
+export function signBody(body: string | Buffer, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+}
+
 /**
  * Checks `X-Webhook-Signature` (`sha256=<hex>` or bare `<hex>`) against the raw body under each
  * configured secret (several during a rotation). The format is checked before decoding because

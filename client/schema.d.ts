@@ -1,0 +1,1525 @@
+/**
+ * Types of the Orders & Inventory API, generated from its OpenAPI document by
+ * `npm run client:generate` (openapi-typescript). Do not edit: regenerate.
+ */
+export interface paths {
+  '/': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Service information */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description Links to the docs and health checks */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              docs: string
+              health: string
+              message: string
+              openapi: string
+              ready: string
+              redoc: string
+              version: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/health': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Liveness (no database call) */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The process is up */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              status: string
+              uptime_seconds: number
+              version: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/metrics': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Prometheus metrics */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description Prometheus text exposition format */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'text/plain': string
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/orders': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** List orders by id, optionally filtered by status and product */
+    get: {
+      parameters: {
+        query: {
+          /** @description Page size (1..1000). */
+          limit: number
+          /** @description Rows to skip. */
+          offset?: number
+          product_id?: number
+          /** @description Alias of offset. */
+          skip?: number
+          /** @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED */
+          status?: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
+        }
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description A page of orders (bare array) */
+        200: {
+          headers: {
+            /** @description RFC 8288 links to the next and previous pages */
+            Link?: string
+            /** @description Rows matching the query, all pages together */
+            'X-Total-Count'?: number
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              created_at: string
+              id: number
+              product_id: number
+              quantity: number
+              /**
+               * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
+               * @enum {unknown}
+               */
+              status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
+              /** @description unit_price x quantity */
+              total: number
+              /** @description Product price when the order was placed */
+              unit_price: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              updated_at: string
+            }[]
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    /** Place an order: reserves stock atomically */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "product_id": 1,
+           *       "quantity": 2
+           *     }
+           */
+          'application/json': {
+            product_id: number
+            quantity: number
+          }
+        }
+      }
+      responses: {
+        /** @description The order, PENDING; stock was reduced by its quantity */
+        201: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              created_at: string
+              id: number
+              product_id: number
+              quantity: number
+              /**
+               * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
+               * @enum {unknown}
+               */
+              status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
+              /** @description unit_price x quantity */
+              total: number
+              /** @description Product price when the order was placed */
+              unit_price: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              updated_at: string
+            }
+          }
+        }
+        /** @description Product not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient stock. Available: 50, Requested: 100 */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Request body is too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Unsupported media type: the body must be JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/orders/{order_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Get an order */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          order_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The order */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              created_at: string
+              id: number
+              product_id: number
+              quantity: number
+              /**
+               * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
+               * @enum {unknown}
+               */
+              status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
+              /** @description unit_price x quantity */
+              total: number
+              /** @description Product price when the order was placed */
+              unit_price: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              updated_at: string
+            }
+          }
+        }
+        /** @description Order not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    /** Change an order status (idempotent; canceling returns the stock) */
+    put: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          order_id: number
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "status": "PAID"
+           *     }
+           */
+          'application/json': {
+            /**
+             * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
+             * @enum {unknown}
+             */
+            status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
+          }
+        }
+      }
+      responses: {
+        /** @description The order with its new status */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              created_at: string
+              id: number
+              product_id: number
+              quantity: number
+              /**
+               * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
+               * @enum {unknown}
+               */
+              status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
+              /** @description unit_price x quantity */
+              total: number
+              /** @description Product price when the order was placed */
+              unit_price: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              updated_at: string
+            }
+          }
+        }
+        /** @description Invalid status transition from PAID to PENDING */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Order not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description The order was changed concurrently, please retry */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Request body is too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Unsupported media type: the body must be JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    post?: never
+    /** Cancel a PENDING or PAID order; delete a CANCELED one */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          order_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description Canceled (stock returned) or, if already canceled, deleted */
+        204: {
+          headers: {
+            [name: string]: unknown
+          }
+          content?: never
+        }
+        /** @description Cannot cancel order with status SHIPPED */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Order not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description The order was changed concurrently, please retry */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/products': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** List products by id */
+    get: {
+      parameters: {
+        query: {
+          /** @description Page size (1..1000). */
+          limit: number
+          /** @description Rows to skip. */
+          offset?: number
+          /** @description Alias of offset. */
+          skip?: number
+        }
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description A page of products (bare array) */
+        200: {
+          headers: {
+            /** @description RFC 8288 links to the next and previous pages */
+            Link?: string
+            /** @description Rows matching the query, all pages together */
+            'X-Total-Count'?: number
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              created_at: string
+              id: number
+              name: string
+              price: number
+              /** @description Stock keeping unit, unique among live products */
+              sku: string
+              stock: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              updated_at: string
+            }[]
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    /** Create a product */
+    post: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "sku": "MUG-001",
+           *       "name": "Coffee mug",
+           *       "price": 12.5,
+           *       "stock": 100
+           *     }
+           */
+          'application/json': {
+            name: string
+            /** @description Unit price with at most 2 decimals, stored exactly (integer cents) */
+            price: number
+            /** @description Stock keeping unit, unique among live products */
+            sku: string
+            /**
+             * @description Units available to order
+             * @default 0
+             */
+            stock?: number
+          }
+        }
+      }
+      responses: {
+        /** @description The created product */
+        201: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              created_at: string
+              id: number
+              name: string
+              price: number
+              /** @description Stock keeping unit, unique among live products */
+              sku: string
+              stock: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              updated_at: string
+            }
+          }
+        }
+        /** @description Product with this SKU already exists */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Request body is too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Unsupported media type: the body must be JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/products/{product_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Get a product */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          product_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The product */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              created_at: string
+              id: number
+              name: string
+              price: number
+              /** @description Stock keeping unit, unique among live products */
+              sku: string
+              stock: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              updated_at: string
+            }
+          }
+        }
+        /** @description Product not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    /** Update a product (partial: only the fields sent change) */
+    put: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          product_id: number
+        }
+        cookie?: never
+      }
+      /** @description Only the fields sent change */
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "price": 14.99,
+           *       "stock": 80
+           *     }
+           */
+          'application/json': {
+            name?: string
+            /** @description Unit price with at most 2 decimals, stored exactly (integer cents) */
+            price?: number
+            /** @description Stock keeping unit, unique among live products */
+            sku?: string
+            /** @description Units available to order */
+            stock?: number
+          }
+        }
+      }
+      responses: {
+        /** @description The updated product */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              created_at: string
+              id: number
+              name: string
+              price: number
+              /** @description Stock keeping unit, unique among live products */
+              sku: string
+              stock: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              updated_at: string
+            }
+          }
+        }
+        /** @description Product not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Product with this SKU already exists */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Request body is too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Unsupported media type: the body must be JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    post?: never
+    /** Delete a product (its orders stay readable) */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          product_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description Deleted */
+        204: {
+          headers: {
+            [name: string]: unknown
+          }
+          content?: never
+        }
+        /** @description Cannot delete product with pending or paid orders */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Product not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    options?: never
+    head?: never
+    /** Update a product (partial: only the fields sent change) (same as PUT) */
+    patch: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          product_id: number
+        }
+        cookie?: never
+      }
+      /** @description Only the fields sent change */
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "price": 14.99,
+           *       "stock": 80
+           *     }
+           */
+          'application/json': {
+            name?: string
+            /** @description Unit price with at most 2 decimals, stored exactly (integer cents) */
+            price?: number
+            /** @description Stock keeping unit, unique among live products */
+            sku?: string
+            /** @description Units available to order */
+            stock?: number
+          }
+        }
+      }
+      responses: {
+        /** @description The updated product */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              created_at: string
+              id: number
+              name: string
+              price: number
+              /** @description Stock keeping unit, unique among live products */
+              sku: string
+              stock: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               */
+              updated_at: string
+            }
+          }
+        }
+        /** @description Product not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Product with this SKU already exists */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Request body is too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Unsupported media type: the body must be JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                loc: (string | number)[]
+                msg: string
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    trace?: never
+  }
+  '/ready': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Readiness: the database answers */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description Ready to serve */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              database: string
+              status: string
+            }
+          }
+        }
+        /** @description The database does not answer */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/webhooks/payment': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Payment provider notification (HMAC-signed)
+     * @description The signature is checked over the raw body before anything in it is read. Event identity: X-Event-Id, else the body `event_id` or `id`, else a hash of the body; a delivery already processed answers `duplicate` and changes nothing.
+     */
+    post: {
+      parameters: {
+        query?: never
+        header?: {
+          /** @description Delivery identity used to drop duplicates */
+          'x-event-id'?: string
+          /** @description `sha256=<hex>` (or bare `<hex>`): HMAC-SHA256 of the raw body */
+          'x-webhook-signature'?: string
+        }
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "event": "payment.succeeded",
+           *       "order_id": 1,
+           *       "amount": 59.98,
+           *       "currency": "USD",
+           *       "payment_id": "pay_1"
+           *     }
+           */
+          'application/json': {
+            /** @description Must equal the order's total when given */
+            amount?: number
+            currency?: string
+            /** @description Event type */
+            event?: string
+            event_id?: string | number
+            /** @description Accepted in place of event */
+            event_type?: string
+            id?: string | number
+            order_id: number
+            payment_id?: string
+          }
+        }
+      }
+      responses: {
+        /** @description processed, duplicate or ignored */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              event_id: string
+              new_status?: string
+              order_id?: number
+              reason?: string
+              /** @enum {unknown} */
+              status: 'processed' | 'duplicate' | 'ignored'
+            }
+          }
+        }
+        /** @description Invalid JSON payload */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Missing webhook signature */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Invalid webhook signature */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Order not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description The order is canceled (or was changed concurrently: retry) */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Request body is too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Invalid payload (FastAPI-style list) or amount different from the order total (string) */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail:
+                | string
+                | {
+                    loc: (string | number)[]
+                    msg: string
+                    type: string
+                  }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+}
+export type webhooks = Record<string, never>
+export interface components {
+  schemas: never
+  responses: never
+  parameters: never
+  requestBodies: never
+  headers: never
+  pathItems: never
+}
+export type $defs = Record<string, never>
+export type operations = Record<string, never>
