@@ -45,7 +45,12 @@ export default defineConfig(async () => {
   const projects: TestProjectInlineConfiguration[] = [
     {
       extends: true,
-      test: { name: 'sqlite', include: [...shared, 'test/sqlite/*.test.ts'], env: { TEST_DIALECT: 'sqlite' } },
+      // test/clients/: what users run against a live server (browser, Postman, curl, smoke, client).
+      test: {
+        name: 'sqlite',
+        include: [...shared, 'test/sqlite/*.test.ts', 'test/clients/*.test.ts'],
+        env: { TEST_DIALECT: 'sqlite' },
+      },
     },
   ]
   if (!problem) {
