@@ -128,6 +128,21 @@ describe('whatever a client sends, the answer is a clear 4xx, never a 5xx', () =
     expect((await api.request('GET', `/products/${response.body.id}`)).body.name).toBe(name)
   })
 
+  it('when a string holds an unpaired surrogate, then 422 json_invalid; an escaped pair is a real character', async () => {
+    for (const sku of ['\\ud800', 'A\\udc00B', '\\uDBFF']) {
+      const response = await api.request('POST', '/products', `{"sku": "${sku}", "name": "n", "price": 1}`)
+      expect(response.status, sku).toBe(422)
+      expect(response.body.detail[0].type).toBe('json_invalid')
+    }
+    const pair = await api.request(
+      'POST',
+      '/products',
+      `{"sku": "EMOJI-\\ud83d\\ude80-${Date.now()}", "name": "n", "price": 1}`,
+    )
+    expect(pair.status).toBe(201)
+    expect(pair.body.sku).toContain('\u{1F680}')
+  })
+
   it('when the path or query are odd, then 4xx', async () => {
     for (const url of [
       '/products/%zz',

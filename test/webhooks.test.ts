@@ -303,6 +303,15 @@ describe('outcomes', () => {
     expect(await orderStatus(order.id)).toBe('PENDING')
   })
 
+  it('when the event id holds an unpaired surrogate, then 400 and it cannot pass for another event', async () => {
+    const order = await pendingOrder()
+    const body = `{"event": "payment.succeeded", "order_id": ${order.id}, "event_id": "evt-\\ud800"}`
+    const response = await signed(body)
+    expect(response.status).toBe(400)
+    expect(response.body).toEqual({ detail: 'Invalid JSON payload' })
+    expect(await orderStatus(order.id)).toBe('PENDING')
+  })
+
   it('when optional fields are null, then they count as not given', async () => {
     const order = await pendingOrder()
     const response = await signed(paymentBody(order.id, { amount: null, event_id: null, currency: null }))

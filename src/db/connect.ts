@@ -12,6 +12,8 @@ import {
   type DialectAdapter,
   type Driver,
   type KyselyPlugin,
+  type PostgresPool,
+  type PostgresPoolClient,
   type SqliteDialectConfig,
 } from 'kysely'
 import pg from 'pg'
@@ -133,9 +135,16 @@ export function createPool(config: DatabaseConfig, options: CreateDbOptions = {}
     max: config.poolSize,
     connectionTimeoutMillis: config.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
+    // Dead peers of idle connections are noticed within about a minute, not two hours.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'orders-inventory',
-    ...(config.statementTimeoutMs > 0 && { statement_timeout: config.statementTimeoutMs }),
+    ...(config.statementTimeoutMs > 0 && {
+      statement_timeout: config.statementTimeoutMs,
+      // The server enforces statement_timeout only while it runs; a server that stopped answering
+      // (stalled, partitioned) is given up on by the client a second later.
+      query_timeout: config.statementTimeoutMs + 1000,
+    }),
     types: postgresTypes,
   })
   // A connection that drops emits 'error'; without a listener that would crash the process. The
@@ -147,10 +156,38 @@ export function createPool(config: DatabaseConfig, options: CreateDbOptions = {}
   return pool
 }
 
+/**
+ * The pool as Kysely sees it, except that a connection whose round trip failed without an answer
+ * from the server (a client-side timeout, a dropped socket) is destroyed on release instead of
+ * being reused: its state is unknown, and a late reply could otherwise reach the next query.
+ * Errors the server answered with (a SQLSTATE code) leave the connection usable.
+ */
+function discardingBrokenConnections(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => {
+      const client = await pool.connect()
+      let broken: Error | undefined
+      const query = (...args: Parameters<pg.PoolClient['query']>) => {
+        const result = (client.query as (...a: unknown[]) => unknown)(...args)
+        if (result instanceof Promise) {
+          result.catch((error: unknown) => {
+            const code = (error as { code?: unknown } | null)?.code
+            if (!(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))) broken = error as Error
+          })
+        }
+        return result
+      }
+      return { query, release: () => client.release(broken) } as unknown as PostgresPoolClient
+    },
+    end: () => pool.end(),
+  }
+}
+
 /** One Kysely instance over SQLite or PostgreSQL, chosen by the URL's scheme. */
 export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}): Db {
   if (dialectOf(config.url) === 'postgres') {
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(config, options) }) })
+    const pool = discardingBrokenConnections(createPool(config, options))
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   }
   const sqlite = openSqlite(sqlitePathFromUrl(config.url))
   return new Kysely<Database>({

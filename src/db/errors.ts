@@ -25,10 +25,20 @@ export function isConstraintViolation(error: unknown): boolean {
 }
 
 // Node's errors for a server that cannot be reached or that dropped the connection.
-const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'])
+const SOCKET_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND', // the database host does not resolve (DNS down, failover under way)
+  'EAI_AGAIN',
+])
 // node-postgres raises these without a code.
 const POOL_MESSAGES =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/
 
 /**
  * True when the failure is the database's state, not the request: SQLite locked by another writer

@@ -30,12 +30,19 @@ async function dbPlugin(app: FastifyInstance, { database }: DbPluginOptions) {
     throw error
   }
   app.decorate('db', db)
+  // Bounded, so that a database that stopped answering makes /ready say so instead of hanging.
+  const readyTimeoutMs = Math.min(database.connectTimeoutMs, 5000)
   app.decorate('isDatabaseReady', async () => {
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<boolean>((done) => (timer = setTimeout(() => done(false), readyTimeoutMs)))
+    const answered = sql`select 1`.execute(db).then(
+      () => true,
+      () => false,
+    )
     try {
-      await sql`select 1`.execute(db)
-      return true
-    } catch {
-      return false
+      return await Promise.race([answered, timedOut])
+    } finally {
+      clearTimeout(timer)
     }
   })
   app.addHook('onClose', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import sjson from 'secure-json-parse'
 import type { Db } from '../../db/types.js'
 import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
+import { parseJson } from '../../shared/json.js'
 import { fromCents, hasAtMostTwoDecimals, toCents } from '../../shared/money.js'
 import { compileBodyValidator, toValidationIssues } from '../../shared/validation.js'
 import { lockOrder } from '../orders/repository.js'
@@ -39,7 +39,7 @@ type ParsedEvent = PaymentEvent & { type: string }
 function parsePaymentEvent(body: Buffer): ParsedEvent {
   let payload: unknown
   try {
-    payload = sjson.parse(body.toString('utf8'), { protoAction: 'error', constructorAction: 'error' })
+    payload = parseJson(body.toString('utf8'))
   } catch {
     throw new DomainError('INVALID_PAYLOAD', 'Invalid JSON payload')
   }
