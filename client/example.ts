@@ -11,7 +11,8 @@ const { data: product, error } = await api.POST('/products', {
 })
 if (error) throw new Error(`could not create the product: ${JSON.stringify(error)}`)
 
-const { data: order } = await api.POST('/orders', { body: { product_id: product.id, quantity: 2 } })
+const { data: order, error: refused } = await api.POST('/orders', { body: { product_id: product.id, quantity: 2 } })
+if (refused) throw new Error(`could not place the order: ${JSON.stringify(refused)}`)
 const { data: after } = await api.GET('/products/{product_id}', { params: { path: { product_id: product.id } } })
 console.log(
   `order ${order?.id}: ${order?.quantity} × ${order?.unit_price} = ${order?.total}; stock now ${after?.stock}`,

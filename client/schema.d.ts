@@ -133,9 +133,9 @@ export interface paths {
     /** List orders by id, optionally filtered by status and product */
     get: {
       parameters: {
-        query: {
-          /** @description Page size (1..1000). */
-          limit: number
+        query?: {
+          /** @description Page size (1..1000, default 100). */
+          limit?: number
           /** @description Rows to skip. */
           offset?: number
           product_id?: number
@@ -508,6 +508,17 @@ export interface paths {
             }
           }
         }
+        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
         /** @description Order not found */
         404: {
           headers: {
@@ -611,6 +622,17 @@ export interface paths {
             }
           }
         }
+        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
         /** @description Order not found */
         404: {
           headers: {
@@ -676,9 +698,9 @@ export interface paths {
     /** List products by id */
     get: {
       parameters: {
-        query: {
-          /** @description Page size (1..1000). */
-          limit: number
+        query?: {
+          /** @description Page size (1..1000, default 100). */
+          limit?: number
           /** @description Rows to skip. */
           offset?: number
           /** @description Alias of offset. */
@@ -805,6 +827,17 @@ export interface paths {
                * @description ISO 8601, UTC
                */
               updated_at: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
             }
           }
         }
@@ -1016,6 +1049,17 @@ export interface paths {
             }
           }
         }
+        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
         /** @description Product not found */
         404: {
           headers: {
@@ -1110,6 +1154,17 @@ export interface paths {
         }
         /** @description Cannot delete product with pending or paid orders */
         400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        401: {
           headers: {
             [name: string]: unknown
           }
@@ -1214,6 +1269,17 @@ export interface paths {
                * @description ISO 8601, UTC
                */
               updated_at: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
             }
           }
         }

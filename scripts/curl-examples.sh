@@ -5,7 +5,8 @@
 #   BASE_URL=http://127.0.0.1:8000 WEBHOOK_SECRET=dev-webhook-secret-change-me scripts/curl-examples.sh
 #
 # Exits non-zero as soon as a status differs from the one the API promises. It works on a product
-# of its own (unique SKU) and deletes it at the end; its shipped order stays, as order history does.
+# of its own (unique SKU) and deletes it at the end (or when it stops on a failure); its shipped
+# order stays, as order history does.
 set -euo pipefail
 
 BASE_URL="${BASE_URL:-http://127.0.0.1:8000}"
@@ -43,6 +44,22 @@ last_id() { sed -n 's/^[^{]*{"id":\([0-9]*\).*/\1/p' <<<"$BODY"; }
 signature() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" | sed 's/^.* //'; }
 
 SKU="CURL-$(date +%s)-$$"
+PRODUCT_ID="" ORDER_ID="" SECOND_ID=""
+
+# On a failure half-way, remove what this run created (quietly, whatever state it is in).
+cleanup_after_failure() {
+  local status=$?
+  if ((status != 0)) && [[ -n "$PRODUCT_ID" ]]; then
+    echo "# cleaning up after the failure"
+    for id in $ORDER_ID $SECOND_ID; do
+      curl -s -o /dev/null -X DELETE "$BASE_URL/orders/$id" || true # cancels (PENDING/PAID)
+      curl -s -o /dev/null -X DELETE "$BASE_URL/orders/$id" || true # deletes (CANCELED)
+    done
+    curl -s -o /dev/null -X DELETE "$BASE_URL/products/$PRODUCT_ID" || true
+  fi
+  exit "$status"
+}
+trap cleanup_after_failure EXIT
 
 echo "# Service"
 call 200 GET /health
@@ -71,6 +88,7 @@ echo "# Payment webhook: signed, duplicate, bad signature, missing signature"
 PAYLOAD="{\"event\": \"payment.succeeded\", \"order_id\": $ORDER_ID, \"amount\": 25.00, \"currency\": \"USD\", \"payment_id\": \"pay_$$\"}"
 EVENT_ID="evt-curl-$ORDER_ID-$$"
 call 200 POST /webhooks/payment "$PAYLOAD" -H "X-Webhook-Signature: sha256=$(signature "$PAYLOAD")" -H "X-Event-Id: $EVENT_ID"
+grep -q '"status":"processed"' <<<"$BODY" || { echo "FAILED: expected processed" >&2; exit 1; }
 call 200 POST /webhooks/payment "$PAYLOAD" -H "X-Webhook-Signature: sha256=$(signature "$PAYLOAD")" -H "X-Event-Id: $EVENT_ID"
 grep -q '"status":"duplicate"' <<<"$BODY" || { echo "FAILED: expected a duplicate" >&2; exit 1; }
 call 403 POST /webhooks/payment "$PAYLOAD" -H "X-Webhook-Signature: sha256=$(printf '0%.0s' {1..64})"

@@ -4,16 +4,15 @@
  * command for BASE_URL (default http://127.0.0.1:8000).
  */
 import { readFileSync } from 'node:fs'
-import { ConfigError, loadConfig, loadDotEnv } from '../src/config.js'
 import { signBody } from '../src/modules/webhooks/signature.js'
+import { webhookSecretForTools } from './tool-env.js'
 
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`
 }
 
 try {
-  loadDotEnv()
-  const [secret] = loadConfig().webhookSecrets
+  const secret = webhookSecretForTools()
   const argument = process.argv.slice(2).join(' ')
   const body = argument !== '' ? argument : process.stdin.isTTY ? '' : readFileSync(0, 'utf8').replace(/\n$/, '')
   if (body === '') {
@@ -25,7 +24,7 @@ try {
   } catch {
     console.error('warning: the body is not valid JSON; the service will answer 400 Invalid JSON payload')
   }
-  const signature = signBody(body, secret!)
+  const signature = signBody(body, secret)
   const baseUrl = (process.env.BASE_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, '')
   console.log(`Content-Type: application/json`)
   console.log(`X-Webhook-Signature: ${signature}`)
@@ -35,6 +34,6 @@ try {
       `-H ${shellQuote(`X-Webhook-Signature: ${signature}`)} --data-raw ${shellQuote(body)}`,
   )
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error)
+  console.error(error)
   process.exitCode = 1
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Config } from './config.js'
 import { registerModules } from './modules.js'
 import db from './plugins/db.js'
@@ -9,6 +9,8 @@ import errors from './plugins/errors.js'
 import jsonBody from './plugins/json-body.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
+import requestLog, { logRedaction, requestIdOf } from './plugins/request-log.js'
+import security from './plugins/security.js'
 import { validatorCompiler } from './shared/validation.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -18,10 +20,22 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 /** Builds the whole service without listening: the server and the tests share it. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: {
+      level: config.logLevel,
+      redact: logRedaction,
+      // Readable lines for a developer at a terminal; JSON everywhere else.
+      ...(config.env === 'development' && process.stdout.isTTY && { transport: { target: 'pino-pretty' } }),
+    },
+    // One line per request instead of Fastify's two, from request-log.ts.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdOf,
+    trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     // A client that stops sending half-way through a request gets 408 instead of holding a socket.
-    requestTimeout: 30_000,
+    requestTimeout: config.requestTimeoutMs,
+    // Longer than the load balancer's idle timeout: the balancer closes idle connections first, so
+    // it never sends a request down a connection the service is closing.
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     clientErrorHandler,
     // Errors raised by the router before any route runs (a malformed %-escape in the URL).
@@ -38,6 +52,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   }
 
   await app.register(errors)
+  await app.register(requestLog)
+  await app.register(security, { config })
   await app.register(jsonBody)
   await app.register(db, { database: config.database })
   await app.register(openapi, { version })

@@ -50,6 +50,49 @@ export const EnvSchema = Type.Object({
     maximum: 104_857_600,
     description: 'Largest accepted request body in bytes; larger bodies get 413.',
   }),
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    default: 30_000,
+    minimum: 1000,
+    description: 'Longest a client may take to send a whole request; slower ones get 408.',
+  }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+    default: 72_000,
+    minimum: 1000,
+    description:
+      "How long an idle keep-alive connection stays open. Keep it longer than the load balancer's idle timeout (60 s on most), so the balancer, not the service, closes idle connections.",
+  }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    default: 10_000,
+    minimum: 1000,
+    description: 'On SIGTERM, how long in-flight requests may take to finish before the process exits anyway.',
+  }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    pattern: '^\\S+$',
+    description:
+      'Behind a proxy or load balancer: `true` (trust X-Forwarded-For from any hop), a hop count, or comma-separated proxy addresses/CIDRs. Sets the client address used in logs and rate limits.',
+  }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'Comma-separated origins allowed to call the API from a browser (`*` for any). Empty: CORS off.',
+  }),
+  RATE_LIMIT_MAX: Type.Integer({
+    default: 1000,
+    minimum: 0,
+    description:
+      'Writes (POST, PUT, PATCH, DELETE) allowed per client per window; past it, 429 with Retry-After. 0: off.',
+  }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1000, description: 'The rate-limit window.' }),
+  REDIS_URL: Type.String({
+    default: '',
+    description:
+      'redis://HOST:6379: rate-limit counters shared by every instance. Empty: counted in memory, per instance.',
+  }),
+  API_KEYS: Type.String({
+    default: '',
+    description:
+      'Comma-separated API keys. When set, product writes and order status changes need `Authorization: Bearer <key>`; reads, placing orders and the (HMAC-signed) webhook stay open.',
+  }),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -64,6 +107,16 @@ export interface Config {
   readonly usingDevWebhookSecret: boolean
   readonly logLevel: Env['LOG_LEVEL']
   readonly bodyLimit: number
+  readonly requestTimeoutMs: number
+  readonly keepAliveTimeoutMs: number
+  readonly shutdownTimeoutMs: number
+  /** Fastify's trustProxy: false, true, a list of addresses, or a function trusting the first N hops. */
+  readonly trustProxy: boolean | string[] | ((address: string, hop: number) => boolean)
+  /** Empty: CORS off. */
+  readonly corsOrigins: readonly string[]
+  readonly rateLimit: { readonly max: number; readonly windowMs: number; readonly redisUrl: string }
+  /** Empty: no API key needed. */
+  readonly apiKeys: readonly string[]
 }
 
 export interface DatabaseConfig {
@@ -102,9 +155,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   if (lines.length > 0) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
 
-  const secrets = env.WEBHOOK_SECRET.split(',')
-    .map((secret) => secret.trim())
-    .filter((secret) => secret.length > 0)
+  const secrets = list(env.WEBHOOK_SECRET)
   if (env.NODE_ENV === 'production' && secrets.length === 0) {
     throw new ConfigError('Invalid configuration:\n  WEBHOOK_SECRET is required when NODE_ENV=production')
   }
@@ -123,7 +174,30 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     usingDevWebhookSecret: secrets.length === 0,
     logLevel: env.LOG_LEVEL,
     bodyLimit: env.BODY_LIMIT,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    corsOrigins: Object.freeze(list(env.CORS_ORIGINS)),
+    rateLimit: Object.freeze({ max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_MS, redisUrl: env.REDIS_URL }),
+    apiKeys: Object.freeze(list(env.API_KEYS)),
   })
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+}
+
+function parseTrustProxy(value: string): Config['trustProxy'] {
+  if (value === 'true' || value === 'false') return value === 'true'
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value)
+    return (_address, hop) => hop < hops
+  }
+  return list(value)
 }
 
 /** Loads `./.env` when there is one; variables already set in the environment win. */

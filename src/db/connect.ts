@@ -127,6 +127,8 @@ const postgresTypes = {
 export interface CreateDbOptions {
   /** Called when an idle pooled connection breaks (the server restarted, the network dropped). */
   onIdleConnectionError?: (error: Error) => void
+  /** Receives the PostgreSQL pool, for its gauges (connections in use, requests waiting). */
+  onPool?: (pool: pg.Pool) => void
 }
 
 export function createPool(config: DatabaseConfig, options: CreateDbOptions = {}): pg.Pool {
@@ -186,7 +188,9 @@ function discardingBrokenConnections(pool: pg.Pool): PostgresPool {
 /** One Kysely instance over SQLite or PostgreSQL, chosen by the URL's scheme. */
 export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}): Db {
   if (dialectOf(config.url) === 'postgres') {
-    const pool = discardingBrokenConnections(createPool(config, options))
+    const raw = createPool(config, options)
+    options.onPool?.(raw)
+    const pool = discardingBrokenConnections(raw)
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   }
   const sqlite = openSqlite(sqlitePathFromUrl(config.url))

@@ -1,16 +1,25 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
+import type pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
 import { createDb } from '../db/connect.js'
 import { migrateDatabase } from '../db/migrate.js'
 import type { Db } from '../db/types.js'
+
+export interface PoolStats {
+  total: number
+  idle: number
+  waiting: number
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db
     /** True when the database answers a trivial query. */
     isDatabaseReady(): Promise<boolean>
+    /** PostgreSQL's connection pool right now; undefined on SQLite (one connection, no pool). */
+    databasePoolStats(): PoolStats | undefined
   }
 }
 
@@ -19,9 +28,14 @@ export interface DbPluginOptions {
 }
 
 async function dbPlugin(app: FastifyInstance, { database }: DbPluginOptions) {
+  let pool: pg.Pool | undefined
   const db = createDb(database, {
     onIdleConnectionError: (error) => app.log.warn({ err: error }, 'an idle database connection was lost'),
+    onPool: (created) => (pool = created),
   })
+  app.decorate('databasePoolStats', () =>
+    pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined,
+  )
   try {
     const { results = [] } = await migrateDatabase(database, db)
     if (results.length > 0) app.log.info({ migrations: results.map((r) => r.migrationName) }, 'database migrated')

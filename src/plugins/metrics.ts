@@ -1,33 +1,131 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { OrderStatus } from '../db/types.js'
+import { DomainError, RequestValidationError, type DomainErrorCode } from '../shared/errors.js'
+
+export type WebhookResult =
+  | 'processed'
+  | 'duplicate'
+  | 'ignored'
+  | 'bad_signature'
+  | 'missing_signature'
+  | 'invalid'
+  | 'order_not_found'
+  | 'order_canceled'
+  | 'amount_mismatch'
+  | 'error'
+
+export interface ServiceMetrics {
+  registry: Registry
+  orderPlaced(): void
+  /** An order actually changed status (an idempotent repeat does not count). */
+  orderMovedTo(status: OrderStatus): void
+  webhook(result: WebhookResult): void
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
-    metrics: Registry
+    metrics: ServiceMetrics
   }
 }
 
-/** Prometheus metrics on the app's own registry: request counts and latency by route template. */
+// Webhook failures, by the domain error that ended the delivery.
+const webhookFailures: Partial<Record<DomainErrorCode, WebhookResult>> = {
+  MISSING_SIGNATURE: 'missing_signature',
+  INVALID_SIGNATURE: 'bad_signature',
+  INVALID_PAYLOAD: 'invalid',
+  ORDER_NOT_FOUND: 'order_not_found',
+  ORDER_CANCELED: 'order_canceled',
+  PAYMENT_AMOUNT_MISMATCH: 'amount_mismatch',
+}
+
+/**
+ * Prometheus metrics on the app's own registry: requests by route template, what happens to
+ * orders and webhooks, the database pool, and the process defaults (CPU, memory, event-loop lag).
+ */
 async function metricsPlugin(app: FastifyInstance) {
   const registry = new Registry()
+  const registers = [registry]
   collectDefaultMetrics({ register: registry })
 
+  const labelNames = ['method', 'route', 'status_code'] as const
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests by method, route template and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    registers: [registry],
+    labelNames,
+    registers,
   })
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by method, route template and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
+    labelNames,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
+    registers,
+  })
+  const ordersCreated = new Counter({ name: 'orders_created_total', help: 'Orders placed', registers })
+  const ordersCanceled = new Counter({ name: 'orders_canceled_total', help: 'Orders canceled', registers })
+  const ordersPaid = new Counter({ name: 'orders_paid_total', help: 'Orders marked PAID', registers })
+  const ordersShipped = new Counter({ name: 'orders_shipped_total', help: 'Orders marked SHIPPED', registers })
+  const insufficientStock = new Counter({
+    name: 'orders_rejected_insufficient_stock_total',
+    help: 'Orders refused with 409 because the stock was too low',
+    registers,
+  })
+  const webhookEvents = new Counter({
+    name: 'webhook_events_total',
+    help: 'Payment webhook deliveries by result',
+    labelNames: ['result'] as const,
+    registers,
+  })
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'PostgreSQL pool connections by state (in_use, idle)',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const stats = app.databasePoolStats()
+      if (!stats) return
+      this.set({ state: 'in_use' }, stats.total - stats.idle)
+      this.set({ state: 'idle' }, stats.idle)
+    },
+  })
+  new Gauge({
+    name: 'db_pool_waiting_requests',
+    help: 'Queries waiting for a free PostgreSQL pool connection',
+    registers,
+    collect() {
+      const stats = app.databasePoolStats()
+      if (stats) this.set(stats.waiting)
+    },
   })
 
-  app.decorate('metrics', registry)
+  const moved: Partial<Record<OrderStatus, Counter>> = {
+    CANCELED: ordersCanceled,
+    PAID: ordersPaid,
+    SHIPPED: ordersShipped,
+  }
+  app.decorate('metrics', {
+    registry,
+    orderPlaced: () => ordersCreated.inc(),
+    orderMovedTo: (status: OrderStatus) => moved[status]?.inc(),
+    webhook: (result: WebhookResult) => webhookEvents.inc({ result }),
+  } satisfies ServiceMetrics)
+
+  // Refusals are errors: counted here, on their way to the error handler.
+  app.addHook('onError', async (request, _reply, error) => {
+    if (error instanceof DomainError && error.code === 'INSUFFICIENT_STOCK') insufficientStock.inc()
+    if (request.routeOptions.url === '/webhooks/payment') {
+      const result =
+        error instanceof DomainError
+          ? (webhookFailures[error.code] ?? 'invalid')
+          : error instanceof RequestValidationError
+            ? 'invalid'
+            : 'error'
+      webhookEvents.inc({ result })
+    }
+  })
+
   app.addHook('onResponse', async (request, reply) => {
     // The route template, never the raw URL, keeps label cardinality bounded.
     const route = request.routeOptions.url ?? 'unmatched'
@@ -52,4 +150,4 @@ async function metricsPlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(metricsPlugin, { name: 'metrics' })
+export default fp(metricsPlugin, { name: 'metrics', dependencies: ['db'] })

@@ -47,6 +47,12 @@ async function openApiPlugin(app: FastifyInstance, { version }: OpenApiOptions) 
             name: 'X-Webhook-Signature',
             description: '`sha256=<hex>`: HMAC-SHA256 of the raw body under WEBHOOK_SECRET',
           },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              '`Authorization: Bearer <key>`, needed for product writes and order status changes only when the service runs with API_KEYS',
+          },
         },
       },
     },
@@ -56,6 +62,10 @@ async function openApiPlugin(app: FastifyInstance, { version }: OpenApiOptions) 
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null, layout: 'BaseLayout' },
     theme: { title: `${API_TITLE} - Swagger UI` },
+    // A policy with the hashes of Swagger UI's inline code; without upgrade-insecure-requests, which
+    // would send the page's own requests to https:// on a plain-HTTP host.
+    staticCSP: true,
+    transformStaticCSP: (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
     // Swagger UI reads the same document that /openapi.json serves.
     transformSpecificationClone: true,
   })
@@ -101,7 +111,7 @@ const redocPage = `<!DOCTYPE html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${API_TITLE} - ReDoc</title>
-  <style>body { margin: 0; padding: 0; }</style>
+  <style>body { margin: 0; padding: 0; } img[alt="redocly logo"] { display: none; }</style>
 </head>
 <body>
   <div id="redoc"></div>

@@ -13,6 +13,7 @@ const statusByCode = {
   PAYMENT_AMOUNT_MISMATCH: 422,
   ORDER_CANCELED: 409,
   CONCURRENT_UPDATE: 409,
+  API_KEY_REQUIRED: 401,
 } as const
 
 export type DomainErrorCode = keyof typeof statusByCode

@@ -7,7 +7,7 @@ export interface Page {
 }
 
 export function pageOf(query: PaginationQuery): Page {
-  return { limit: query.limit, offset: query.offset ?? query.skip ?? 0 }
+  return { limit: query.limit ?? 100, offset: query.offset ?? query.skip ?? 0 }
 }
 
 // A Host header that is not a plain host[:port] is not echoed into links (they become relative).

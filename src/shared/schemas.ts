@@ -26,7 +26,9 @@ export const ValidationErrorResponse = Type.Object({
 })
 
 export const Pagination = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size (1..1000).' }),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size (1..1000, default 100).' }),
+  ),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, description: 'Rows to skip.' })),
   skip: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, description: 'Alias of offset.' })),
 })

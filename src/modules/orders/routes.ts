@@ -6,6 +6,7 @@ import * as service from './service.js'
 export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/orders', { schema: schemas.create }, async (request, reply) => {
     const order = await service.placeOrder(app.db, request.body)
+    app.metrics.orderPlaced()
     return reply.code(201).send(order)
   })
 
@@ -21,12 +22,15 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     service.getOrder(app.db, request.params.order_id),
   )
 
-  app.put('/orders/:order_id', { schema: schemas.update }, async (request) =>
-    service.changeOrderStatus(app.db, request.params.order_id, request.body.status),
-  )
+  app.put('/orders/:order_id', { schema: schemas.update }, async (request) => {
+    const { order, changed } = await service.changeOrderStatus(app.db, request.params.order_id, request.body.status)
+    if (changed) app.metrics.orderMovedTo(order.status)
+    return order
+  })
 
   app.delete('/orders/:order_id', { schema: schemas.remove }, async (request, reply) => {
-    await service.cancelOrDeleteOrder(app.db, request.params.order_id)
+    const outcome = await service.cancelOrDeleteOrder(app.db, request.params.order_id)
+    if (outcome === 'canceled') app.metrics.orderMovedTo('CANCELED')
     return reply.code(204).send(null)
   })
 }

@@ -73,32 +73,40 @@ export async function listOrders(
  * then the order, then its product. Placing an order locks only the product (the order is new).
  */
 
-/** PUT /orders/{id}: idempotent; a cancel returns the stock exactly once. */
-export async function changeOrderStatus(db: Db, id: number, to: OrderStatus): Promise<Order> {
+/**
+ * PUT /orders/{id}: idempotent (setting the current status again changes nothing: `changed` is
+ * false); a cancel returns the stock exactly once.
+ */
+export async function changeOrderStatus(
+  db: Db,
+  id: number,
+  to: OrderStatus,
+): Promise<{ order: Order; changed: boolean }> {
   return db.transaction().execute(async (trx) => {
     const order = await orders.lockOrder(trx, id)
     if (!order) throw notFound.order()
-    if (order.status === to) return toOrder(order)
+    if (order.status === to) return { order: toOrder(order), changed: false }
     if (!nextStatuses[order.status].includes(to)) {
       throw new DomainError('INVALID_STATUS_TRANSITION', `Invalid status transition from ${order.status} to ${to}`)
     }
-    return toOrder(await moveOrder(trx, order, to))
+    return { order: toOrder(await moveOrder(trx, order, to)), changed: true }
   })
 }
 
 /** DELETE /orders/{id}: cancels a PENDING or PAID order; deletes a CANCELED one. */
-export async function cancelOrDeleteOrder(db: Db, id: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function cancelOrDeleteOrder(db: Db, id: number): Promise<'canceled' | 'deleted'> {
+  return db.transaction().execute(async (trx) => {
     const order = await orders.lockOrder(trx, id)
     if (!order) throw notFound.order()
     if (order.status === 'CANCELED') {
       await orders.deleteCanceledOrder(trx, id)
-      return
+      return 'deleted'
     }
     if (!nextStatuses[order.status].includes('CANCELED')) {
       throw new DomainError('ORDER_NOT_CANCELABLE', `Cannot cancel order with status ${order.status}`)
     }
     await moveOrder(trx, order, 'CANCELED')
+    return 'canceled'
   })
 }
 

@@ -23,11 +23,14 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookOptions> = async (a
     },
     async (request) => {
       const body: unknown = request.body
-      return service.receivePaymentWebhook(app.db, secrets, {
+      const result = await service.receivePaymentWebhook(app.db, secrets, {
         body: Buffer.isBuffer(body) ? body : Buffer.alloc(0),
         signature: request.headers['x-webhook-signature'],
         eventIdHeader: request.headers['x-event-id'],
       })
+      app.metrics.webhook(result.status)
+      if (result.status === 'processed') app.metrics.orderMovedTo('PAID')
+      return result
     },
   )
 }
