@@ -1386,7 +1386,7 @@ export interface paths {
             }
           }
         }
-        /** @description The database does not answer */
+        /** @description The database does not answer, or the service is shutting down */
         503: {
           headers: {
             [name: string]: unknown

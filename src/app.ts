@@ -11,6 +11,7 @@ import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
 import requestLog, { logRedaction, requestIdOf } from './plugins/request-log.js'
 import security from './plugins/security.js'
+import shutdown from './plugins/shutdown.js'
 import { validatorCompiler } from './shared/validation.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -36,6 +37,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     // Longer than the load balancer's idle timeout: the balancer closes idle connections first, so
     // it never sends a request down a connection the service is closing.
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    // While shutting down, a request that still arrives on an open connection is served (with
+    // Connection: close) rather than refused: close-with-grace bounds the wait (server.ts).
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     clientErrorHandler,
     // Errors raised by the router before any route runs (a malformed %-escape in the URL).
@@ -52,6 +56,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   }
 
   await app.register(errors)
+  await app.register(shutdown)
   await app.register(requestLog)
   await app.register(security, { config })
   await app.register(jsonBody)

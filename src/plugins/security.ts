@@ -60,6 +60,12 @@ async function securityPlugin(app: FastifyInstance, { config }: { config: Config
       app.addHook('onClose', async () => {
         redis.disconnect()
       })
+      // Start counting from the first request: wait (briefly) for the store before serving.
+      const ready = await Promise.race([
+        new Promise<boolean>((done) => redis.once('ready', () => done(true))),
+        new Promise<boolean>((done) => setTimeout(() => done(false), 3000).unref()),
+      ])
+      if (!ready) app.log.warn('rate-limit store not reachable yet: writes are let through until it is')
     }
     await app.register(rateLimit, {
       global: true,

@@ -62,11 +62,13 @@ export const generalRoutes: FastifyPluginAsyncTypebox<GeneralOptions> = async (a
         summary: 'Readiness: the database answers',
         response: {
           200: described(Ready, 'Ready to serve'),
-          503: errorResponse('The database does not answer'),
+          503: errorResponse('The database does not answer, or the service is shutting down'),
         },
       },
     },
     async (_request, reply) => {
+      // A server shutting down asks its load balancer for no more traffic.
+      if (app.shuttingDown) return reply.code(503).send({ detail: 'Shutting down' })
       if (await app.isDatabaseReady()) return { status: 'ready', database: 'ok' }
       return reply.code(503).send({ detail: 'Database unavailable' })
     },
