@@ -100,6 +100,15 @@ async function metricsPlugin(app: FastifyInstance) {
     },
   })
 
+  new Gauge({
+    name: 'service_ready',
+    help: '1 when the service is ready (database answers, not shutting down), else 0; read at each scrape',
+    registers,
+    async collect() {
+      this.set(!app.shuttingDown && (await app.isDatabaseReady()) ? 1 : 0)
+    },
+  })
+
   const moved: Partial<Record<OrderStatus, Counter>> = {
     CANCELED: ordersCanceled,
     PAID: ordersPaid,
@@ -150,4 +159,4 @@ async function metricsPlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(metricsPlugin, { name: 'metrics', dependencies: ['db'] })
+export default fp(metricsPlugin, { name: 'metrics', dependencies: ['db', 'shutdown'] })
