@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/app.js'
 import { createProduct } from '../helpers/builders.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { sample } from '../helpers/metrics.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 
 let database: TestDatabase
@@ -152,6 +153,13 @@ describe('pool size', () => {
       }
       const statuses = (await load).map((r) => r.status)
       expect(statuses.filter((status) => status !== 200 && status !== 201)).toEqual([])
+      // The pool's gauges on /metrics tell the same story.
+      const exposed = (await pooled.request('GET', '/metrics')).text
+      const inUse = sample(exposed, 'db_pool_connections', { state: 'in_use' })
+      const idle = sample(exposed, 'db_pool_connections', { state: 'idle' })
+      expect(inUse + idle).toBeGreaterThan(0)
+      expect(inUse + idle).toBeLessThanOrEqual(3)
+      expect(exposed).toMatch(/^db_pool_waiting_requests 0$/m)
     } finally {
       await watcher.end()
       await pooled.close()
