@@ -1,0 +1,151 @@
+/**
+ * `npm run load`: the load test, against any BASE_URL (default http://127.0.0.1:8000).
+ *
+ *   npm run load                         25 users, 30 s of the mixed workload
+ *   npm run load -- --users 200          the heavy run
+ *   npm run load -- --scenario hot       200 users buying 10 products of stock 100, then checks
+ *                                        that nothing was oversold (exit 1 if anything was)
+ *   npm run load -- --soak 300           5 minutes of the mix, the server's memory sampled from
+ *                                        /metrics; fails if it grew over 10% after warm-up
+ *
+ * The mix mirrors the old Locust test: list products 8, create product 2, create order 1,
+ * get order 1, get product 1. Prints a table and writes an HTML report to reports/.
+ * A service that rate-limits writes (RATE_LIMIT_MAX) will answer 429: start it with
+ * RATE_LIMIT_MAX=0 to measure it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { formatTable, runLoad, type LoadResult } from './load/driver.js'
+import { htmlReport } from './load/report.js'
+import { call, createProducts, mixTasks, random, residentMemory } from './load/scenarios.js'
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string' },
+    duration: { type: 'string', default: '30' },
+    scenario: { type: 'string', default: 'mix' },
+    soak: { type: 'string' },
+    'base-url': { type: 'string' },
+    'report-dir': { type: 'string', default: 'reports' },
+  },
+})
+const baseUrl = (values['base-url'] ?? process.env.BASE_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, '')
+const scenario = values.soak ? 'soak' : values.scenario!
+if (!['mix', 'hot', 'soak'].includes(scenario)) throw new Error(`unknown scenario ${scenario}: mix or hot`)
+const users = Number(values.users ?? (scenario === 'hot' ? 200 : 25))
+const durationS = Number(values.soak ?? values.duration)
+
+interface HotCheck {
+  lines: string[]
+  passed: boolean
+}
+
+async function hot(): Promise<{ result: LoadResult; check: HotCheck }> {
+  const STOCK = 100
+  const productIds = await createProducts(baseUrl, 10, STOCK)
+  const sold = new Map<number, number>()
+  const result = await runLoad({
+    baseUrl,
+    users,
+    durationMs: durationS * 1000,
+    tasks: [
+      {
+        name: 'buy a hot product',
+        weight: 1,
+        request: () => ({ method: 'POST', path: '/orders', body: { product_id: random(productIds), quantity: 1 } }),
+        ok: (status) => status === 201 || status === 409,
+        after: (status, body) => {
+          if (status !== 201) return
+          const product = Number(/"product_id":(\d+)/.exec(body)?.[1])
+          sold.set(product, (sold.get(product) ?? 0) + 1)
+        },
+      },
+    ],
+  })
+  const lines: string[] = []
+  let passed = true
+  for (const id of productIds) {
+    const stock = (await call(baseUrl, 'GET', `/products/${id}`)).body!.stock as number
+    const orders = (await call(baseUrl, 'GET', `/orders?product_id=${id}&limit=1000`)).body as unknown as {
+      quantity: number
+      status: string
+    }[]
+    const held = orders.filter((o) => o.status !== 'CANCELED').reduce((sum, o) => sum + o.quantity, 0)
+    const ok = stock >= 0 && stock + held === STOCK && (sold.get(id) ?? 0) <= STOCK && (sold.get(id) ?? 0) === held
+    passed &&= ok
+    lines.push(
+      `product ${id}: sold ${sold.get(id) ?? 0} of ${STOCK}, stock left ${stock}, held by orders ${held} -> ${ok ? 'ok' : 'OVERSOLD OR LOST'}`,
+    )
+  }
+  const fiveHundreds = Object.entries(result.overall.statuses)
+    .filter(([status]) => status === 'connection' || Number(status) >= 500)
+    .reduce((sum, [, n]) => sum + n, 0)
+  if (fiveHundreds > 0) passed = false
+  lines.push(`5xx and connection errors: ${fiveHundreds}`)
+  return { result, check: { lines, passed } }
+}
+
+console.log(`load test of ${baseUrl}: scenario ${scenario}, ${users} users, ${durationS} s`)
+const restingRss = await residentMemory(baseUrl).catch(() => undefined)
+let result: LoadResult
+const notes: string[] = [`${scenario}, ${users} users, ${durationS} s against ${baseUrl}, ${new Date().toISOString()}`]
+let failed = false
+if (scenario === 'hot') {
+  const outcome = await hot()
+  result = outcome.result
+  notes.push(...outcome.check.lines)
+  console.log(formatTable(result))
+  console.log(outcome.check.lines.join('\n'))
+  console.log(
+    outcome.check.passed
+      ? 'no oversell: the stock invariant holds for every product'
+      : 'FAILED: oversold, lost stock or server errors',
+  )
+  failed = !outcome.check.passed
+} else {
+  const productIds = await createProducts(baseUrl, 20, 1_000_000)
+  result = await runLoad({
+    baseUrl,
+    users,
+    durationMs: durationS * 1000,
+    tasks: mixTasks(productIds),
+    sample: () => residentMemory(baseUrl),
+    sampleEveryMs: scenario === 'soak' ? 5000 : 2000,
+  })
+  console.log(formatTable(result))
+  const limited = result.overall.statuses['429'] ?? 0
+  if (limited > 0)
+    console.log(
+      `${limited} writes answered 429: the service rate-limits writes; start it with RATE_LIMIT_MAX=0 to load-test it`,
+    )
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+  if (restingRss !== undefined && result.samples.length > 0) {
+    const peak = Math.max(...result.samples.map((s) => s.value))
+    const line = `server RSS: ${mb(restingRss)} at rest, ${mb(peak)} peak under load`
+    console.log(line)
+    notes.push(line)
+  }
+  if (scenario === 'soak') {
+    // Growth after warm-up: the median of the samples in the second fifth of the run against the
+    // median of the last fifth.
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+    const fifth = (k: number) =>
+      result.samples
+        .filter((s) => s.second >= (k * durationS) / 5 && s.second < ((k + 1) * durationS) / 5)
+        .map((s) => s.value)
+    const warm = median(fifth(1))
+    const end = median(fifth(4))
+    const growth = warm ? (100 * (end - warm)) / warm : 0
+    const line = `soak: RSS after warm-up ${mb(warm)}, at the end ${mb(end)}: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)}% (limit +10%)`
+    console.log(line)
+    notes.push(line)
+    failed = growth > 10
+  }
+}
+
+mkdirSync(values['report-dir']!, { recursive: true })
+const report = join(values['report-dir']!, `load-${scenario}-${new Date().toISOString().replace(/[:.]/g, '-')}.html`)
+writeFileSync(report, htmlReport(`Load test: ${scenario}`, formatTable(result), result, notes))
+console.log(`report: ${report}`)
+process.exitCode = failed ? 1 : 0

@@ -1,0 +1,77 @@
+/** Workloads shared by `npm run load` and `npm run bench`. */
+import type { Task } from './driver.js'
+
+export async function call(baseUrl: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+  return { response, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined }
+}
+
+export async function createProducts(baseUrl: string, count: number, stock: number): Promise<number[]> {
+  const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
+  const ids: number[] = []
+  for (let i = 0; i < count; i++) {
+    const { body } = await call(baseUrl, 'POST', '/products', {
+      sku: `LOAD-${run}-${i}`,
+      name: `Load ${i}`,
+      price: 9.99,
+      stock,
+    })
+    ids.push(body!.id as number)
+  }
+  return ids
+}
+
+export const random = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!
+const idOf = (text: string) => Number(/"id":(\d+)/.exec(text)?.[1])
+
+/** The server's resident memory, from its /metrics. */
+export async function residentMemory(baseUrl: string): Promise<number | undefined> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text()
+  const match = /^process_resident_memory_bytes (\S+)$/m.exec(text)
+  return match ? Number(match[1]) : undefined
+}
+
+/** The old Locust test's mix: list products 8, create product 2, create order 1, get order 1, get product 1. */
+export function mixTasks(productIds: number[]): Task[] {
+  const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
+  const orderIds: number[] = []
+  let created = 0
+  return [
+    { name: 'list products', weight: 8, request: () => ({ method: 'GET', path: '/products' }) },
+    {
+      name: 'create product',
+      weight: 2,
+      request: () => ({
+        method: 'POST',
+        path: '/products',
+        body: {
+          sku: `LOAD-${run}-p${created++}-${Math.random().toString(36).slice(2, 8)}`,
+          name: 'Load',
+          price: 9.99,
+          stock: 1_000_000,
+        },
+      }),
+      after: (status, body) => status === 201 && productIds.push(idOf(body)),
+    },
+    {
+      name: 'create order',
+      weight: 1,
+      request: () => ({ method: 'POST', path: '/orders', body: { product_id: random(productIds), quantity: 1 } }),
+      ok: (status) => status === 201 || status === 409,
+      after: (status, body) => status === 201 && orderIds.push(idOf(body)),
+    },
+    {
+      name: 'get order',
+      weight: 1,
+      request: () => ({ method: 'GET', path: `/orders/${orderIds.length ? random(orderIds) : 1}` }),
+      ok: (status) => status === 200 || (status === 404 && orderIds.length === 0),
+    },
+    { name: 'get product', weight: 1, request: () => ({ method: 'GET', path: `/products/${random(productIds)}` }) },
+  ]
+}
