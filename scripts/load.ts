@@ -5,6 +5,7 @@
  *   npm run load -- --users 200          the heavy run
  *   npm run load -- --scenario hot       200 users buying 10 products of stock 100, then checks
  *                                        that nothing was oversold (exit 1 if anything was)
+ *   npm run load -- --wait 0.5-1.5       users pause between requests, as Locust users do
  *   npm run load -- --soak 300           5 minutes of the mix, the server's memory sampled from
  *                                        /metrics; fails if it grew over 10% after warm-up
  *
@@ -28,8 +29,13 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     'base-url': { type: 'string' },
     'report-dir': { type: 'string', default: 'reports' },
+    // Locust-style think time, seconds: --wait 0.5-1.5. Default none: each user sends as fast as answered.
+    wait: { type: 'string' },
   },
 })
+const waitMs = values.wait ? (values.wait.split('-').map((v) => Number(v) * 1000) as [number, number]) : undefined
+if (waitMs && (waitMs.length !== 2 || waitMs.some((v) => !Number.isFinite(v))))
+  throw new Error('--wait MIN-MAX, in seconds')
 const baseUrl = (values['base-url'] ?? process.env.BASE_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, '')
 const scenario = values.soak ? 'soak' : values.scenario!
 if (!['mix', 'hot', 'soak'].includes(scenario)) throw new Error(`unknown scenario ${scenario}: mix or hot`)
@@ -89,7 +95,9 @@ async function hot(): Promise<{ result: LoadResult; check: HotCheck }> {
 console.log(`load test of ${baseUrl}: scenario ${scenario}, ${users} users, ${durationS} s`)
 const restingRss = await residentMemory(baseUrl).catch(() => undefined)
 let result: LoadResult
-const notes: string[] = [`${scenario}, ${users} users, ${durationS} s against ${baseUrl}, ${new Date().toISOString()}`]
+const notes: string[] = [
+  `${scenario}, ${users} users${values.wait ? ` waiting ${values.wait} s between requests` : ''}, ${durationS} s against ${baseUrl}, ${new Date().toISOString()}`,
+]
 let failed = false
 if (scenario === 'hot') {
   const outcome = await hot()
@@ -110,6 +118,7 @@ if (scenario === 'hot') {
     users,
     durationMs: durationS * 1000,
     tasks: mixTasks(productIds),
+    waitMs,
     sample: () => residentMemory(baseUrl),
     sampleEveryMs: scenario === 'soak' ? 5000 : 2000,
   })

@@ -59,6 +59,8 @@ export interface LoadOptions {
   /** Called every `sampleEveryMs` (default 5 s) during the run; its value goes to `samples`. */
   sample?: () => Promise<number | undefined>
   sampleEveryMs?: number
+  /** Think time between a user's requests, uniformly in [min, max] ms (Locust's wait_time = between(min, max)). Default: none. */
+  waitMs?: [number, number]
 }
 
 const newHistogram = () =>
@@ -126,6 +128,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const ok = response.statusCode < 500 && (task.ok ? task.ok(response.statusCode) : response.statusCode < 300)
         record(index, response.statusCode, micros, !ok)
         task.after?.(response.statusCode, text)
+        if (options.waitMs) {
+          const [min, max] = options.waitMs
+          await new Promise((r) => setTimeout(r, min + Math.random() * (max - min)))
+        }
       } catch {
         record(index, 'connection', (performance.now() - begin) * 1000, true)
         await new Promise((r) => setTimeout(r, 50))

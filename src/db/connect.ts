@@ -185,6 +185,27 @@ function discardingBrokenConnections(pool: pg.Pool): PostgresPool {
   }
 }
 
+/**
+ * better-sqlite3 compiles a statement on every prepare(), and Kysely prepares every query it runs.
+ * The service runs a small, fixed set of SQL texts (values are bound parameters), so compiled
+ * statements are kept by text and reused. Bounded, in case a caller builds SQL dynamically.
+ */
+function reusingStatements(sqlite: SQLite.Database, limit = 500): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SQLite.Statement>()
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      let statement = statements.get(sql)
+      if (!statement) {
+        if (statements.size >= limit) statements.clear()
+        statement = sqlite.prepare(sql)
+        statements.set(sql, statement)
+      }
+      return statement
+    },
+  } as SqliteDialectConfig['database']
+}
+
 /** One Kysely instance over SQLite or PostgreSQL, chosen by the URL's scheme. */
 export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}): Db {
   if (dialectOf(config.url) === 'postgres') {
@@ -195,7 +216,7 @@ export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}):
   }
   const sqlite = openSqlite(sqlitePathFromUrl(config.url))
   return new Kysely<Database>({
-    dialect: new SqliteImmediateDialect({ database: sqlite }),
+    dialect: new SqliteImmediateDialect({ database: reusingStatements(sqlite) }),
     plugins: [withoutRowLocks],
   })
 }

@@ -37,6 +37,9 @@ async function requestLogPlugin(app: FastifyInstance) {
   })
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode
+    // Nothing is built for a line that would not be written (LOG_LEVEL=warn and above).
+    const logger = request.log as unknown as { isLevelEnabled(level: string): boolean }
+    if (!logger.isLevelEnabled(status >= 500 ? 'error' : 'info')) return
     const line = {
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
