@@ -134,6 +134,8 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. */
+          after_id?: number
           /** @description Page size (1..1000, default 100). */
           limit?: number
           /** @description Rows to skip. */
@@ -699,6 +701,8 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. */
+          after_id?: number
           /** @description Page size (1..1000, default 100). */
           limit?: number
           /** @description Rows to skip. */

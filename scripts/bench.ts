@@ -298,10 +298,17 @@ function seedScale(url: string) {
   console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
 
+let deepAfterId = 0
 const scaleTasks: Record<string, Task> = {
   pending: { name: 'pending', weight: 1, request: () => ({ method: 'GET', path: '/orders?status=PENDING&limit=100' }) },
+  // The keyset equivalent of offset 900,000: the page after the 900,000th order's id.
   'deep page': {
     name: 'deep',
+    weight: 1,
+    request: () => ({ method: 'GET', path: `/orders?after_id=${deepAfterId}&limit=100` }),
+  },
+  'deep offset': {
+    name: 'deep offset',
     weight: 1,
     request: () => ({ method: 'GET', path: `/orders?offset=${DEEP_OFFSET}&limit=100` }),
   },
@@ -344,6 +351,9 @@ try {
         service: await runLoad({ baseUrl: service, users: 50, durationMs, tasks: [task] }),
       })
     seedScale(url)
+    // The id of the order at DEEP_OFFSET, through the API: keyset pages start after it.
+    const first = await (await fetch(`${service}/orders?limit=1`)).text()
+    deepAfterId = Number(/"id":(\d+)/.exec(first)?.[1] ?? 0) + DEEP_OFFSET - 1
     const big: Row[] = []
     await scenarios(service, ceiling, ids, big)
     for (const [name, task] of Object.entries(scaleTasks)) {

@@ -147,6 +147,24 @@ describe('GET /products', () => {
     }
   })
 
+  it('when after_id is used, then pages follow the ids and Link continues from the last one', async () => {
+    for (let i = 0; i < 3; i++) await createProduct(api)
+    const ids = (await api.request('GET', '/products?limit=1000')).body.map((p: { id: number }) => p.id)
+    const seen: number[] = []
+    let next: string | undefined = '/products?limit=2&after_id=0'
+    while (next) {
+      const page = await api.request('GET', next)
+      expect(page.status).toBe(200)
+      expect(page.headers['x-total-count']).toBe(String(ids.length))
+      seen.push(...page.body.map((p: { id: number }) => p.id))
+      next = /<[^>]*?(\/products\?[^>]*)>; rel="next"/.exec(String(page.headers.link ?? ''))?.[1]
+      if (next) expect(next).toContain(`after_id=${seen.at(-1)}`)
+    }
+    expect(seen).toEqual(ids)
+    expect((await api.request('GET', `/orders?after_id=${Number.MAX_SAFE_INTEGER}`)).body).toEqual([])
+    expect((await api.request('GET', '/products?after_id=-1')).status).toBe(422)
+  })
+
   it('when skip is used, then it is an alias of offset', async () => {
     const byOffset = await api.request('GET', '/products?limit=2&offset=2')
     const bySkip = await api.request('GET', '/products?limit=2&skip=2')

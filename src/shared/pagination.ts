@@ -4,19 +4,38 @@ import type { PaginationQuery } from './schemas.js'
 export interface Page {
   limit: number
   offset: number
+  /** Keyset paging: rows after this id. */
+  afterId?: number | undefined
 }
 
 export function pageOf(query: PaginationQuery): Page {
-  return { limit: query.limit ?? 100, offset: query.offset ?? query.skip ?? 0 }
+  return { limit: query.limit ?? 100, offset: query.offset ?? query.skip ?? 0, afterId: query.after_id }
 }
 
 // A Host header that is not a plain host[:port] is not echoed into links (they become relative).
 const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 
 /** Bodies stay bare arrays: paging metadata travels in X-Total-Count and Link headers. */
-export function setPageHeaders(request: FastifyRequest, reply: FastifyReply, page: Page, total: number): void {
+export function setPageHeaders(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: Page,
+  total: number,
+  items: readonly { id: number }[],
+): void {
   reply.header('X-Total-Count', String(total))
   const origin = PLAIN_HOST.test(request.host) ? `${request.protocol}://${request.host}` : ''
+  if (page.afterId !== undefined) {
+    // Keyset paging goes on from the last id of this page; a short page is the last one.
+    const last = items.at(-1)
+    if (last && items.length === page.limit) {
+      const url = new URL(request.url, 'http://placeholder')
+      url.searchParams.set('limit', String(page.limit))
+      url.searchParams.set('after_id', String(last.id))
+      reply.header('Link', `<${origin}${url.pathname}${url.search}>; rel="next"`)
+    }
+    return
+  }
   const links: string[] = []
   const linkTo = (offset: number, rel: string) => {
     const url = new URL(request.url, 'http://placeholder')

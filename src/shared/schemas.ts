@@ -31,6 +31,14 @@ export const Pagination = Type.Object({
   ),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, description: 'Rows to skip.' })),
   skip: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, description: 'Alias of offset.' })),
+  after_id: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: MAX_ID,
+      description:
+        'Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id.',
+    }),
+  ),
 })
 export type PaginationQuery = Static<typeof Pagination>
 

@@ -41,7 +41,13 @@ function filtered(db: Db, filter: OrderFilter) {
 }
 
 export async function listOrders(db: Db, filter: OrderFilter, page: Page): Promise<OrderRow[]> {
-  return filtered(db, filter).selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute()
+  return filtered(db, filter)
+    .selectAll()
+    .$if(page.afterId !== undefined, (query) => query.where('id', '>', page.afterId!))
+    .orderBy('id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute()
 }
 
 export async function countOrders(db: Db, filter: OrderFilter): Promise<number> {

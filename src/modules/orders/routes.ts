@@ -14,7 +14,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const page = pageOf(request.query)
     const filter = { status: request.query.status, productId: request.query.product_id }
     const { items, total } = await service.listOrders(app.db, filter, page)
-    setPageHeaders(request, reply, page, total)
+    setPageHeaders(request, reply, page, total, items)
     return items
   })
 

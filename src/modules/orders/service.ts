@@ -1,6 +1,7 @@
 import type { Db, OrderRow, OrderStatus } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
 import { fromCents } from '../../shared/money.js'
+import { countWithCache } from '../../shared/counts.js'
 import type { Page } from '../../shared/pagination.js'
 import * as inventory from '../products/repository.js'
 import * as orders from './repository.js'
@@ -63,7 +64,9 @@ export async function listOrders(
   // Both queries on one connection, back to back: no write from this process lands between them.
   return db.connection().execute(async (conn) => {
     const rows = await orders.listOrders(conn, filter, page)
-    const total = await orders.countOrders(conn, filter)
+    const total = await countWithCache(db, `orders:${filter.status ?? ''}:${filter.productId ?? ''}`, () =>
+      orders.countOrders(conn, filter),
+    )
     return { items: rows.map(toOrder), total }
   })
 }

@@ -23,11 +23,12 @@ export async function findLiveProduct(db: Db, id: number): Promise<ProductRow | 
   return db.selectFrom('products').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()
 }
 
-export async function listLiveProducts(db: Db, limit: number, offset: number): Promise<ProductRow[]> {
+export async function listLiveProducts(db: Db, limit: number, offset: number, afterId?: number): Promise<ProductRow[]> {
   return db
     .selectFrom('products')
     .selectAll()
     .where('deleted_at', 'is', null)
+    .$if(afterId !== undefined, (query) => query.where('id', '>', afterId!))
     .orderBy('id')
     .limit(limit)
     .offset(offset)

@@ -12,7 +12,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/products', { schema: schemas.list }, async (request, reply) => {
     const page = pageOf(request.query)
     const { items, total } = await service.listProducts(app.db, page)
-    setPageHeaders(request, reply, page, total)
+    setPageHeaders(request, reply, page, total, items)
     return items
   })
 

@@ -2,6 +2,7 @@ import { isUniqueViolation } from '../../db/errors.js'
 import type { Db, ProductRow } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
 import { fromCents, toCents } from '../../shared/money.js'
+import { countWithCache } from '../../shared/counts.js'
 import type { Page } from '../../shared/pagination.js'
 import * as products from './repository.js'
 import type { Product, ProductCreate, ProductUpdate } from './schemas.js'
@@ -43,8 +44,8 @@ export async function getProduct(db: Db, id: number): Promise<Product> {
 export async function listProducts(db: Db, page: Page): Promise<{ items: Product[]; total: number }> {
   // Both queries on one connection, back to back: no write from this process lands between them.
   return db.connection().execute(async (conn) => {
-    const rows = await products.listLiveProducts(conn, page.limit, page.offset)
-    const total = await products.countLiveProducts(conn)
+    const rows = await products.listLiveProducts(conn, page.limit, page.offset, page.afterId)
+    const total = await countWithCache(db, 'products', () => products.countLiveProducts(conn))
     return { items: rows.map(toProduct), total }
   })
 }
