@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatTable, runLoad, type LoadResult } from './load/driver.js'
-import { htmlReport } from './load/report.js'
+import { htmlReport, svgCharts } from './load/report.js'
 import { call, createProducts, mixTasks, random, residentMemory } from './load/scenarios.js'
 
 const { values } = parseArgs({
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     'base-url': { type: 'string' },
     'report-dir': { type: 'string', default: 'reports' },
+    // Also write the two charts as standalone SVG files into this folder (for docs/performance.md).
+    charts: { type: 'string' },
     // Locust-style think time, seconds: --wait 0.5-1.5. Default none: each user sends as fast as answered.
     wait: { type: 'string' },
   },
@@ -157,4 +159,11 @@ mkdirSync(values['report-dir']!, { recursive: true })
 const report = join(values['report-dir']!, `load-${scenario}-${new Date().toISOString().replace(/[:.]/g, '-')}.html`)
 writeFileSync(report, htmlReport(`Load test: ${scenario}`, formatTable(result), result, notes))
 console.log(`report: ${report}`)
+if (values.charts) {
+  mkdirSync(values.charts, { recursive: true })
+  const charts = svgCharts(result)
+  writeFileSync(join(values.charts, `${scenario}-${users}-timeline.svg`), charts.timeline)
+  writeFileSync(join(values.charts, `${scenario}-${users}-histogram.svg`), charts.histogram)
+  console.log(`charts: ${values.charts}/${scenario}-${users}-{timeline,histogram}.svg`)
+}
 process.exitCode = failed ? 1 : 0
