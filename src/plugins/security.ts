@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import helmet from 'helmet'
 import { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import { DomainError } from '../shared/errors.js'
@@ -27,7 +27,9 @@ const routeKey = (method: string, url: string | undefined) => `${method} ${url ?
  * Every choice that is off by default leaves the contract's curl examples working unchanged.
  */
 async function securityPlugin(app: FastifyInstance, { config }: { config: Config }) {
-  await app.register(helmet, {
+  // helmet's middleware, built once: @fastify/helmet builds it again for every request, which cost
+  // 5% of the CPU of a simple GET.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       // The docs pages set their own policies (openapi.ts); plain HTTP on a LAN must keep working.
       directives: { upgradeInsecureRequests: null },
@@ -35,6 +37,9 @@ async function securityPlugin(app: FastifyInstance, { config }: { config: Config
     // Swagger UI and ReDoc load their own scripts and workers from the service.
     crossOriginEmbedderPolicy: false,
   })
+  app.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
+  )
 
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
