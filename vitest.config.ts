@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import { redactUrl } from './src/config.js'
 
 /*
  * The suite runs twice: on SQLite and on PostgreSQL (TEST_DATABASE_URL). Tests under test/sqlite/
@@ -26,7 +27,7 @@ async function postgresProblem(): Promise<string | undefined> {
 export default defineConfig(async () => {
   const problem = await postgresProblem()
   if (problem) {
-    const where = TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')
+    const where = redactUrl(TEST_DATABASE_URL)
     const message = `PostgreSQL is not reachable at ${where} (${problem}).`
     if (postgresRequired) throw new Error(`${message} The PostgreSQL tests are required here.`)
     const warning =

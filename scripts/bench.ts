@@ -24,7 +24,7 @@ import SQLite from 'better-sqlite3'
 import * as hdr from 'hdr-histogram-js'
 import pg from 'pg'
 import { ms, runLoad, table, type LoadResult, type Task } from './load/driver.js'
-import { call, createProducts, mixTasks, random, residentMemory } from './load/scenarios.js'
+import { createProducts, mixTasks, random, residentMemory, serverFailures, stockAccount } from './load/scenarios.js'
 
 const { values } = parseArgs({
   options: {
@@ -248,17 +248,11 @@ async function hot(service: string, ceiling: string): Promise<Row> {
   let sold = 0
   let oversold = false
   for (const id of ids) {
-    const stock = (await call(service, 'GET', `/products/${id}`)).body!.stock as number
-    const orders = (await call(service, 'GET', `/orders?product_id=${id}&limit=1000`)).body as unknown as {
-      quantity: number
-      status: string
-    }[]
-    const held = orders.filter((o) => o.status !== 'CANCELED').reduce((n, o) => n + o.quantity, 0)
+    const { stock, held } = await stockAccount(service, id)
     sold += held
     if (stock < 0 || stock + held !== 100) oversold = true
   }
-  const failures = Object.entries(row.service.overall.statuses).filter(([s]) => s === 'connection' || Number(s) >= 500)
-  row.note = `${oversold ? 'OVERSOLD' : 'no oversell'}: ${sold}/1000 sold; 5xx+conn errors ${failures.reduce((n, [, c]) => n + c, 0)}`
+  row.note = `${oversold ? 'OVERSOLD' : 'no oversell'}: ${sold}/1000 sold; 5xx+conn errors ${serverFailures(row.service.overall)}`
   return row
 }
 

@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatTable, runLoad, type LoadResult } from './load/driver.js'
 import { htmlReport, svgCharts } from './load/report.js'
-import { call, createProducts, mixTasks, random, residentMemory } from './load/scenarios.js'
+import { createProducts, mixTasks, random, residentMemory, serverFailures, stockAccount } from './load/scenarios.js'
 
 const { values } = parseArgs({
   options: {
@@ -74,21 +74,14 @@ async function hot(): Promise<{ result: LoadResult; check: HotCheck }> {
   const lines: string[] = []
   let passed = true
   for (const id of productIds) {
-    const stock = (await call(baseUrl, 'GET', `/products/${id}`)).body!.stock as number
-    const orders = (await call(baseUrl, 'GET', `/orders?product_id=${id}&limit=1000`)).body as unknown as {
-      quantity: number
-      status: string
-    }[]
-    const held = orders.filter((o) => o.status !== 'CANCELED').reduce((sum, o) => sum + o.quantity, 0)
+    const { stock, held } = await stockAccount(baseUrl, id)
     const ok = stock >= 0 && stock + held === STOCK && (sold.get(id) ?? 0) <= STOCK && (sold.get(id) ?? 0) === held
     passed &&= ok
     lines.push(
       `product ${id}: sold ${sold.get(id) ?? 0} of ${STOCK}, stock left ${stock}, held by orders ${held} -> ${ok ? 'ok' : 'OVERSOLD OR LOST'}`,
     )
   }
-  const fiveHundreds = Object.entries(result.overall.statuses)
-    .filter(([status]) => status === 'connection' || Number(status) >= 500)
-    .reduce((sum, [, n]) => sum + n, 0)
+  const fiveHundreds = serverFailures(result.overall)
   if (fiveHundreds > 0) passed = false
   lines.push(`5xx and connection errors: ${fiveHundreds}`)
   return { result, check: { lines, passed } }

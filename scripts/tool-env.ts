@@ -1,6 +1,4 @@
-import { loadDotEnv } from '../src/config.js'
-
-const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me'
+import { DEV_WEBHOOK_SECRET, loadDotEnv } from '../src/config.js'
 
 /**
  * The secret the client tools (smoke, sign) sign webhooks with, found as the service finds its

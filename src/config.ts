@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
 
-const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me'
+/** Signs webhooks when WEBHOOK_SECRET is not set, outside production; the client tools use it too. */
+export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me'
 
 /** Every environment variable the service reads, declared once: type, default, description. */
 export const EnvSchema = Type.Object({

@@ -62,7 +62,7 @@ describe('restarts', () => {
   })
 })
 
-describe('several instances on one database', () => {
+describe('several instances on one database', { timeout: 90_000 }, () => {
   it('when 400 orders split across two instances race for stock 100 and one webhook arrives 20 times, then 100 succeed, it is processed once and no stock is lost', async () => {
     const { urls, stop } = await startInstances(2, await freshDatabase(), { WEBHOOK_SECRET: SECRET })
     try {

@@ -1,5 +1,5 @@
 /** Workloads shared by `npm run load` and `npm run bench`. */
-import type { Task } from './driver.js'
+import type { Task, TaskStats } from './driver.js'
 
 export async function call(baseUrl: string, method: string, path: string, body?: unknown) {
   const response = await fetch(`${baseUrl}${path}`, {
@@ -74,4 +74,22 @@ export function mixTasks(productIds: number[]): Task[] {
     },
     { name: 'get product', weight: 1, request: () => ({ method: 'GET', path: `/products/${random(productIds)}` }) },
   ]
+}
+
+/** A product's stock left and the units held by its orders that are not canceled: they add up to what was stocked. */
+export async function stockAccount(baseUrl: string, productId: number): Promise<{ stock: number; held: number }> {
+  const stock = (await call(baseUrl, 'GET', `/products/${productId}`)).body!.stock as number
+  const orders = (await call(baseUrl, 'GET', `/orders?product_id=${productId}&limit=1000`)).body as unknown as {
+    quantity: number
+    status: string
+  }[]
+  const held = orders.filter((o) => o.status !== 'CANCELED').reduce((sum, o) => sum + o.quantity, 0)
+  return { stock, held }
+}
+
+/** Responses that were 5xx, and requests that got no response at all. */
+export function serverFailures(stats: TaskStats): number {
+  return Object.entries(stats.statuses)
+    .filter(([status]) => status === 'connection' || Number(status) >= 500)
+    .reduce((sum, [, count]) => sum + count, 0)
 }

@@ -131,7 +131,7 @@ export interface CreateDbOptions {
   onPool?: (pool: pg.Pool) => void
 }
 
-export function createPool(config: DatabaseConfig, options: CreateDbOptions = {}): pg.Pool {
+function createPool(config: DatabaseConfig, options: CreateDbOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.poolSize,

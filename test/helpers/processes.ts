@@ -41,9 +41,9 @@ export function runScript(
   return { child, output: () => output, exited }
 }
 
-/** Waits until `path` answers 200 (default /health); fails after 20 s. */
+/** Waits until `path` answers 200 (default /health); fails after 45 s (starting under tsx on a busy machine is slow). */
 export async function waitFor(baseUrl: string, path = '/health'): Promise<void> {
-  const deadline = Date.now() + 20_000
+  const deadline = Date.now() + 45_000
   while (Date.now() < deadline) {
     try {
       if ((await fetch(`${baseUrl}${path}`)).ok) return
