@@ -225,18 +225,20 @@ async function scenarios(service: string, ceiling: string, ids: number[], rows: 
   if (rssBefore && rssAfter)
     mix200.note = `RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`
   rows.push(mix200)
-  // The old Locust test's users paused between requests; 200 such users, as a user population.
+  // The old Locust test's users paused between requests and were spawned gradually: 200 such
+  // users, started 100 per second, as a user population.
   rows.push({
     scenario: 'mix paced',
     users: 200,
     service: await runLoad({
       baseUrl: service,
       users: 200,
-      durationMs: Math.max(durationMs, 3000),
+      durationMs: Math.max(durationMs, 5000),
       tasks: mixTasks([...ids]),
       waitMs: [500, 1500],
+      spawnRate: 100,
     }),
-    note: 'users wait 0.5-1.5 s between requests',
+    note: 'Locust-like users: started 100/s, wait 0.5-1.5 s between requests',
   })
 }
 

@@ -6,6 +6,7 @@
  *   npm run load -- --scenario hot       200 users buying 10 products of stock 100, then checks
  *                                        that nothing was oversold (exit 1 if anything was)
  *   npm run load -- --wait 0.5-1.5       users pause between requests, as Locust users do
+ *   npm run load -- --spawn-rate 100     users start gradually (per second), as Locust spawns them
  *   npm run load -- --soak 300           5 minutes of the mix, the server's memory sampled from
  *                                        /metrics; fails if it grew over 10% after warm-up
  *
@@ -33,6 +34,8 @@ const { values } = parseArgs({
     charts: { type: 'string' },
     // Locust-style think time, seconds: --wait 0.5-1.5. Default none: each user sends as fast as answered.
     wait: { type: 'string' },
+    // Locust's --spawn-rate: users started per second. Default: all at once.
+    'spawn-rate': { type: 'string' },
   },
 })
 const waitMs = values.wait ? (values.wait.split('-').map((v) => Number(v) * 1000) as [number, number]) : undefined
@@ -42,6 +45,8 @@ const baseUrl = (values['base-url'] ?? process.env.BASE_URL ?? 'http://127.0.0.1
 const scenario = values.soak ? 'soak' : values.scenario!
 if (!['mix', 'hot', 'soak'].includes(scenario)) throw new Error(`unknown scenario ${scenario}: mix or hot`)
 const users = Number(values.users ?? (scenario === 'hot' ? 200 : 25))
+const spawnRate = values['spawn-rate'] === undefined ? undefined : Number(values['spawn-rate'])
+if (spawnRate !== undefined && !(spawnRate > 0)) throw new Error('--spawn-rate N: users started per second, N > 0')
 const durationS = Number(values.soak ?? values.duration)
 
 interface HotCheck {
@@ -57,6 +62,7 @@ async function hot(): Promise<{ result: LoadResult; check: HotCheck }> {
     baseUrl,
     users,
     durationMs: durationS * 1000,
+    spawnRate,
     tasks: [
       {
         name: 'buy a hot product',
@@ -91,7 +97,7 @@ console.log(`load test of ${baseUrl}: scenario ${scenario}, ${users} users, ${du
 const restingRss = await residentMemory(baseUrl).catch(() => undefined)
 let result: LoadResult
 const notes: string[] = [
-  `${scenario}, ${users} users${values.wait ? ` waiting ${values.wait} s between requests` : ''}, ${durationS} s against ${baseUrl}, ${new Date().toISOString()}`,
+  `${scenario}, ${users} users${values.wait ? ` waiting ${values.wait} s between requests` : ''}${spawnRate ? ` started ${spawnRate}/s` : ''}, ${durationS} s against ${baseUrl}, ${new Date().toISOString()}`,
 ]
 let failed = false
 if (scenario === 'hot') {
@@ -114,6 +120,7 @@ if (scenario === 'hot') {
     durationMs: durationS * 1000,
     tasks: mixTasks(productIds),
     waitMs,
+    spawnRate,
     sample: () => residentMemory(baseUrl),
     sampleEveryMs: scenario === 'soak' ? 5000 : 2000,
   })

@@ -61,6 +61,11 @@ export interface LoadOptions {
   sampleEveryMs?: number
   /** Think time between a user's requests, uniformly in [min, max] ms (Locust's wait_time = between(min, max)). Default: none. */
   waitMs?: [number, number]
+  /**
+   * Users started per second (Locust's --spawn-rate): user i starts i / spawnRate seconds into the
+   * run. Default: all at once.
+   */
+  spawnRate?: number
 }
 
 const newHistogram = () =>
@@ -110,6 +115,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
 
   const user = async (id: number) => {
+    if (options.spawnRate) await new Promise((r) => setTimeout(r, (1000 * id) / options.spawnRate!))
     while (performance.now() < deadline) {
       const index = pick()
       const task = options.tasks[index]!
