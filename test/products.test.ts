@@ -139,6 +139,22 @@ describe('GET /products', () => {
     expect(page.headers.link).toContain('rel="prev"')
   })
 
+  it('when listing, then each item is the same JSON text as GET /products/{id} answers', async () => {
+    const prices = [0.01, 0.1, 0.3, 1, 9.99, 10, 19.9, 123.45, 999999.99, 1_000_000]
+    const names = ['plain', 'quote " and \\ backslash', 'tab\tand\nnewline\u0001', 'é€😀 \u2028 ünïcode', '<b>&amp;</b>']
+    const created = []
+    for (const [i, price] of prices.entries())
+      created.push(await createProduct(api, { price, name: names[i % names.length]!, stock: i * 1_000_000 }))
+    const first = created[0]!.id
+    const list = await api.request('GET', `/products?after_id=${first - 1}&limit=${created.length}`)
+    expect(list.headers['content-type']).toBe('application/json; charset=utf-8')
+    const items = list.text.slice(1, -1)
+    const expected: string[] = []
+    for (const product of created) expected.push((await api.request('GET', `/products/${product.id}`)).text)
+    expect(items).toBe(expected.join(','))
+    expect(list.body.map((p: { price: number }) => p.price)).toEqual(prices)
+  })
+
   it('when the Host header is not a plain host, then links are relative and nothing fails', async () => {
     for (const host of ['a b', 'a%b', 'evil.example/path']) {
       const response = await api.request('GET', '/products?limit=1', undefined, { host })

@@ -206,6 +206,11 @@ function reusingStatements(sqlite: SQLite.Database, limit = 500): SqliteDialectC
   } as SqliteDialectConfig['database']
 }
 
+/** True when `db` (or a transaction or connection of it) runs on SQLite. */
+export function isSqlite(db: Db): boolean {
+  return db.getExecutor().adapter instanceof SqliteAdapter
+}
+
 /** One Kysely instance over SQLite or PostgreSQL, chosen by the URL's scheme. */
 export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}): Db {
   if (dialectOf(config.url) === 'postgres') {

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify'
 import sjson from 'secure-json-parse'
 
 // A \uD800-\uDFFF escape: the only way JSON text can carry a lone surrogate.
@@ -27,4 +28,12 @@ export function parseJson(text: string): unknown {
     throw new SyntaxError('JSON text holds an unpaired surrogate')
   }
   return value
+}
+
+/**
+ * Sends JSON text that already is the response body, in its schema's shape, as it is (Fastify
+ * sends a string with a JSON content type unchanged).
+ */
+export function sendJsonText(reply: FastifyReply, json: string | Buffer): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json)
 }

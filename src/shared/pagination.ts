@@ -15,23 +15,33 @@ export function pageOf(query: PaginationQuery): Page {
 // A Host header that is not a plain host[:port] is not echoed into links (they become relative).
 const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 
+/** What the headers need to know of a page's items: how many, and the last one's id. */
+export interface PageContents {
+  size: number
+  lastId: number | undefined
+}
+
+export const contentsOf = (items: readonly { id: number }[]): PageContents => ({
+  size: items.length,
+  lastId: items.at(-1)?.id,
+})
+
 /** Bodies stay bare arrays: paging metadata travels in X-Total-Count and Link headers. */
 export function setPageHeaders(
   request: FastifyRequest,
   reply: FastifyReply,
   page: Page,
   total: number,
-  items: readonly { id: number }[],
+  contents: PageContents,
 ): void {
   reply.header('X-Total-Count', String(total))
   const origin = PLAIN_HOST.test(request.host) ? `${request.protocol}://${request.host}` : ''
   if (page.afterId !== undefined) {
     // Keyset paging goes on from the last id of this page; a short page is the last one.
-    const last = items.at(-1)
-    if (last && items.length === page.limit) {
+    if (contents.lastId !== undefined && contents.size === page.limit) {
       const url = new URL(request.url, 'http://placeholder')
       url.searchParams.set('limit', String(page.limit))
-      url.searchParams.set('after_id', String(last.id))
+      url.searchParams.set('after_id', String(contents.lastId))
       reply.header('Link', `<${origin}${url.pathname}${url.search}>; rel="next"`)
     }
     return

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { pageOf, setPageHeaders } from '../../shared/pagination.js'
+import { contentsOf, pageOf, setPageHeaders } from '../../shared/pagination.js'
 import { schemas } from './schemas.js'
 import * as service from './service.js'
 
@@ -14,7 +14,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const page = pageOf(request.query)
     const filter = { status: request.query.status, productId: request.query.product_id }
     const { items, total } = await service.listOrders(app.db, filter, page)
-    setPageHeaders(request, reply, page, total, items)
+    setPageHeaders(request, reply, page, total, contentsOf(items))
     return items
   })
 

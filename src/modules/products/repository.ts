@@ -1,4 +1,6 @@
+import { sql } from 'kysely'
 import type { Db, ProductRow } from '../../db/types.js'
+import type { Page, PageContents } from '../../shared/pagination.js'
 
 /** SQL for products. Every function takes `db` or a transaction as its first argument. */
 
@@ -23,16 +25,43 @@ export async function findLiveProduct(db: Db, id: number): Promise<ProductRow | 
   return db.selectFrom('products').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()
 }
 
-export async function listLiveProducts(db: Db, limit: number, offset: number, afterId?: number): Promise<ProductRow[]> {
-  return db
+const liveProductsPage = (db: Db, page: Page) =>
+  db
     .selectFrom('products')
     .selectAll()
     .where('deleted_at', 'is', null)
-    .$if(afterId !== undefined, (query) => query.where('id', '>', afterId!))
+    .$if(page.afterId !== undefined, (query) => query.where('id', '>', page.afterId!))
     .orderBy('id')
-    .limit(limit)
-    .offset(offset)
-    .execute()
+    .limit(page.limit)
+    .offset(page.offset)
+
+export async function listLiveProducts(db: Db, page: Page): Promise<ProductRow[]> {
+  return liveProductsPage(db, page).execute()
+}
+
+/**
+ * SQLite only: a page of live products as the response body itself, a JSON array written by
+ * SQLite (in C) instead of 100 row objects materialised, mapped and serialised in JavaScript,
+ * which cost three times as much. Each item is exactly what toProduct + the response schema
+ * write (the same keys in the same order, and the price as cents / 100: an integer when whole,
+ * else SQLite prints the same shortest decimal as JavaScript for every price up to the maximum).
+ * Items come in the page's id order: SQLite keeps the ORDER BY of a FROM subquery that has a
+ * LIMIT and aggregates its rows in that order (an ORDER BY inside json_group_array would sort
+ * them again, 40% slower).
+ */
+export async function listLiveProductsJson(db: Db, page: Page): Promise<{ json: Buffer } & PageContents> {
+  const row = await db
+    .selectFrom(liveProductsPage(db, page).as('page'))
+    .select((eb) => [
+      sql<Buffer>`cast(json_group_array(json_object(
+        'id', id, 'sku', sku, 'name', name,
+        'price', iif(price_cents % 100 = 0, price_cents / 100, price_cents / 100.0),
+        'stock', stock, 'created_at', created_at, 'updated_at', updated_at)) as blob)`.as('json'),
+      eb.fn.countAll<number>().as('size'),
+      eb.fn.max('id').as('last_id'),
+    ])
+    .executeTakeFirstOrThrow()
+  return { json: row.json, size: Number(row.size), lastId: row.last_id ?? undefined }
 }
 
 export async function countLiveProducts(db: Db): Promise<number> {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sendJsonText } from '../../shared/json.js'
 import { pageOf, setPageHeaders } from '../../shared/pagination.js'
 import { schemas } from './schemas.js'
 import * as service from './service.js'
@@ -11,9 +12,9 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/products', { schema: schemas.list }, async (request, reply) => {
     const page = pageOf(request.query)
-    const { items, total } = await service.listProducts(app.db, page)
-    setPageHeaders(request, reply, page, total, items)
-    return items
+    const { json, total, ...contents } = await service.listProducts(app.db, page)
+    setPageHeaders(request, reply, page, total, contents)
+    return sendJsonText(reply, json)
   })
 
   app.get('/products/:product_id', { schema: schemas.get }, async (request) =>

@@ -1,9 +1,10 @@
 import { isUniqueViolation } from '../../db/errors.js'
+import { isSqlite } from '../../db/connect.js'
 import type { Db, ProductRow } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
 import { fromCents, toCents } from '../../shared/money.js'
 import { countWithCache } from '../../shared/counts.js'
-import type { Page } from '../../shared/pagination.js'
+import { contentsOf, type Page, type PageContents } from '../../shared/pagination.js'
 import * as products from './repository.js'
 import type { Product, ProductCreate, ProductUpdate } from './schemas.js'
 
@@ -41,14 +42,22 @@ export async function getProduct(db: Db, id: number): Promise<Product> {
   return toProduct(row)
 }
 
-export async function listProducts(db: Db, page: Page): Promise<{ items: Product[]; total: number }> {
+/** A page of products as the response body's JSON text, what the headers need, and the total. */
+export async function listProducts(
+  db: Db,
+  page: Page,
+): Promise<{ json: string | Buffer; total: number } & PageContents> {
   // Both queries on one connection, back to back: no write from this process lands between them.
   return db.connection().execute(async (conn) => {
-    const rows = await products.listLiveProducts(conn, page.limit, page.offset, page.afterId)
+    const items = isSqlite(conn)
+      ? await products.listLiveProductsJson(conn, page)
+      : jsonOf((await products.listLiveProducts(conn, page)).map(toProduct))
     const total = await countWithCache(db, 'products', () => products.countLiveProducts(conn))
-    return { items: rows.map(toProduct), total }
+    return { ...items, total }
   })
 }
+
+const jsonOf = (items: Product[]) => ({ json: JSON.stringify(items), ...contentsOf(items) })
 
 export async function updateProduct(db: Db, id: number, input: ProductUpdate): Promise<Product> {
   const changes: products.ProductChanges = {}
