@@ -229,6 +229,82 @@ describe('GET /products', () => {
   )
 })
 
+describe('GET /products after changes', () => {
+  type Item = { id: number }
+  /** Every page query below, compared with what GET /products/{id} says of each live product. */
+  async function expectPagesCurrent(app: TestApp, liveIds: number[]) {
+    const truth: unknown[] = []
+    for (const id of liveIds) truth.push((await app.request('GET', `/products/${id}`)).body)
+    const queries: [string, unknown[]][] = [
+      ['limit=2&offset=0', truth.slice(0, 2)],
+      ['limit=2&offset=2', truth.slice(2, 4)],
+      ['limit=2&offset=4', truth.slice(4, 6)],
+      [`limit=2&after_id=${liveIds[1]}`, truth.slice(2, 4)],
+      ['limit=100', truth],
+    ]
+    for (const [query, expected] of queries) {
+      const page = await app.request('GET', `/products?${query}`)
+      expect(page.body, query).toEqual(expected)
+      expect(page.headers['x-total-count'], query).toBe(String(liveIds.length))
+    }
+  }
+
+  it('when products, stock and the catalogue change, then every page and the total show it at once', async () => {
+    const app = await startTestApp()
+    try {
+      const ids: number[] = []
+      for (let i = 0; i < 5; i++) ids.push((await createProduct(app, { stock: 10, price: 5 })).id)
+      await expectPagesCurrent(app, ids)
+
+      expect((await app.request('PUT', `/products/${ids[2]}`, { price: 7.25, name: 'Renamed' })).status).toBe(200)
+      await expectPagesCurrent(app, ids)
+      const order = await createOrder(app, ids[0]!, 3)
+      await expectPagesCurrent(app, ids)
+      expect((await app.request('DELETE', `/orders/${order.id}`)).status).toBe(204)
+      await expectPagesCurrent(app, ids)
+      const soldOut = ids[3]!
+      expect((await app.request('PATCH', `/products/${soldOut}`, { stock: 0 })).status).toBe(200)
+      await expectPagesCurrent(app, ids)
+      expect((await app.request('DELETE', `/products/${ids[1]}`)).status).toBe(204)
+      ids.splice(1, 1)
+      await expectPagesCurrent(app, ids)
+      ids.push((await createProduct(app)).id)
+      await expectPagesCurrent(app, ids)
+      // Refused writes change nothing.
+      expect((await app.request('POST', '/orders', { product_id: soldOut, quantity: 1 })).status).toBe(409)
+      expect((await app.request('POST', '/products', buildProduct({ sku: 'TAKEN-1' }))).status).toBe(201)
+      ids.push((await app.request('GET', '/products?limit=1000')).body.at(-1).id)
+      expect((await app.request('POST', '/products', buildProduct({ sku: 'TAKEN-1' }))).status).toBe(409)
+      await expectPagesCurrent(app, ids)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('when another instance writes to the same database, then this one lists the change', async () => {
+    const first = await startTestApp()
+    const second = await startTestApp({}, { databaseUrl: first.databaseUrl })
+    try {
+      const ids: number[] = []
+      for (let i = 0; i < 5; i++) ids.push((await createProduct(first, { stock: 10 })).id)
+      await expectPagesCurrent(first, ids)
+      expect((await second.request('PUT', `/products/${ids[0]}`, { price: 99.5 })).status).toBe(200)
+      await expectPagesCurrent(first, ids)
+      await createOrder(second, ids[4]!, 4)
+      await expectPagesCurrent(first, ids)
+      ids.push((await createProduct(second)).id)
+      await expectPagesCurrent(first, ids)
+      expect((await second.request('DELETE', `/products/${ids[2]}`)).status).toBe(204)
+      ids.splice(2, 1)
+      await expectPagesCurrent(first, ids)
+      expect((await first.request('GET', '/products?limit=100')).body.map((p: Item) => p.id)).toEqual(ids)
+    } finally {
+      await second.close()
+      await first.close()
+    }
+  })
+})
+
 describe('GET /products/{id}', () => {
   it('when the product exists, then 200 with it', async () => {
     const product = await createProduct(api)

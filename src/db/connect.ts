@@ -206,9 +206,13 @@ function reusingStatements(sqlite: SQLite.Database, limit = 500): SqliteDialectC
   } as SqliteDialectConfig['database']
 }
 
-/** True when `db` (or a transaction or connection of it) runs on SQLite. */
-export function isSqlite(db: Db): boolean {
-  return db.getExecutor().adapter instanceof SqliteAdapter
+// The SQLite handle behind each Kysely instance, by its adapter: transactions and connections of
+// an instance share its adapter object.
+const sqliteHandles = new WeakMap<DialectAdapter, SQLite.Database>()
+
+/** The better-sqlite3 handle under `db` (or a transaction or connection of it); undefined on PostgreSQL. */
+export function sqliteHandleOf(db: Db): SQLite.Database | undefined {
+  return sqliteHandles.get(db.getExecutor().adapter)
 }
 
 /** One Kysely instance over SQLite or PostgreSQL, chosen by the URL's scheme. */
@@ -220,8 +224,10 @@ export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}):
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   }
   const sqlite = openSqlite(sqlitePathFromUrl(config.url))
-  return new Kysely<Database>({
+  const db = new Kysely<Database>({
     dialect: new SqliteImmediateDialect({ database: reusingStatements(sqlite) }),
     plugins: [withoutRowLocks],
   })
+  sqliteHandles.set(db.getExecutor().adapter, sqlite)
+  return db
 }

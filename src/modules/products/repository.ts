@@ -1,8 +1,12 @@
 import { sql } from 'kysely'
 import type { Db, ProductRow } from '../../db/types.js'
 import type { Page, PageContents } from '../../shared/pagination.js'
+import { cataloguePagesOf } from './page-cache.js'
 
-/** SQL for products. Every function takes `db` or a transaction as its first argument. */
+/**
+ * SQL for products. Every function takes `db` or a transaction as its first argument. Every
+ * write tells the catalogue's page cache (SQLite) first which product it touches.
+ */
 
 export interface NewProductRow {
   sku: string
@@ -14,6 +18,7 @@ export interface NewProductRow {
 export type ProductChanges = Partial<NewProductRow>
 
 export async function insertProduct(db: Db, product: NewProductRow, now: string): Promise<ProductRow> {
+  cataloguePagesOf(db)?.added()
   return db
     .insertInto('products')
     .values({ ...product, created_at: now, updated_at: now, deleted_at: null })
@@ -49,7 +54,10 @@ export async function listLiveProducts(db: Db, page: Page): Promise<ProductRow[]
  * LIMIT and aggregates its rows in that order (an ORDER BY inside json_group_array would sort
  * them again, 40% slower).
  */
-export async function listLiveProductsJson(db: Db, page: Page): Promise<{ json: Buffer } & PageContents> {
+export async function listLiveProductsJson(
+  db: Db,
+  page: Page,
+): Promise<{ json: Buffer; firstId: number | undefined } & PageContents> {
   const row = await db
     .selectFrom(liveProductsPage(db, page).as('page'))
     .select((eb) => [
@@ -58,10 +66,16 @@ export async function listLiveProductsJson(db: Db, page: Page): Promise<{ json: 
         'price', iif(price_cents % 100 = 0, price_cents / 100, price_cents / 100.0),
         'stock', stock, 'created_at', created_at, 'updated_at', updated_at)) as blob)`.as('json'),
       eb.fn.countAll<number>().as('size'),
+      eb.fn.min('id').as('first_id'),
       eb.fn.max('id').as('last_id'),
     ])
     .executeTakeFirstOrThrow()
-  return { json: row.json, size: Number(row.size), lastId: row.last_id ?? undefined }
+  return {
+    json: row.json,
+    size: Number(row.size),
+    firstId: row.first_id ?? undefined,
+    lastId: row.last_id ?? undefined,
+  }
 }
 
 export async function countLiveProducts(db: Db): Promise<number> {
@@ -79,6 +93,7 @@ export async function updateLiveProduct(
   changes: ProductChanges,
   now: string,
 ): Promise<ProductRow | undefined> {
+  cataloguePagesOf(db)?.changed(id)
   return db
     .updateTable('products')
     .set({ ...changes, updated_at: now })
@@ -116,6 +131,7 @@ export async function hasActiveOrders(db: Db, id: number): Promise<boolean> {
 }
 
 export async function softDeleteProduct(db: Db, id: number, now: string): Promise<void> {
+  cataloguePagesOf(db)?.removed(id)
   await db.updateTable('products').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute()
 }
 
@@ -126,6 +142,7 @@ export async function takeStock(
   quantity: number,
   now: string,
 ): Promise<Pick<ProductRow, 'price_cents' | 'stock'> | undefined> {
+  cataloguePagesOf(db)?.changed(id)
   return db
     .updateTable('products')
     .set((eb) => ({ stock: eb('stock', '-', quantity), updated_at: now }))
@@ -137,6 +154,7 @@ export async function takeStock(
 }
 
 export async function returnStock(db: Db, id: number, quantity: number, now: string): Promise<void> {
+  cataloguePagesOf(db)?.changed(id)
   await db
     .updateTable('products')
     .set((eb) => ({ stock: eb('stock', '+', quantity), updated_at: now }))

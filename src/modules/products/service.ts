@@ -1,10 +1,10 @@
 import { isUniqueViolation } from '../../db/errors.js'
-import { isSqlite } from '../../db/connect.js'
 import type { Db, ProductRow } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
 import { fromCents, toCents } from '../../shared/money.js'
 import { countWithCache } from '../../shared/counts.js'
 import { contentsOf, type Page, type PageContents } from '../../shared/pagination.js'
+import { cataloguePagesOf } from './page-cache.js'
 import * as products from './repository.js'
 import type { Product, ProductCreate, ProductUpdate } from './schemas.js'
 
@@ -47,13 +47,23 @@ export async function listProducts(
   db: Db,
   page: Page,
 ): Promise<{ json: string | Buffer; total: number } & PageContents> {
-  // Both queries on one connection, back to back: no write from this process lands between them.
+  // Both queries on one connection, back to back: no write from this process lands between them
+  // (nor between them and keeping the page, on SQLite).
   return db.connection().execute(async (conn) => {
-    const items = isSqlite(conn)
-      ? await products.listLiveProductsJson(conn, page)
-      : jsonOf((await products.listLiveProducts(conn, page)).map(toProduct))
-    const total = await countWithCache(db, 'products', () => products.countLiveProducts(conn))
-    return { ...items, total }
+    const cache = cataloguePagesOf(conn)
+    if (!cache) {
+      const items = jsonOf((await products.listLiveProducts(conn, page)).map(toProduct))
+      return { ...items, total: await countWithCache(db, 'products', () => products.countLiveProducts(conn)) }
+    }
+    const key = `${page.limit}:${page.offset}:${page.afterId ?? ''}`
+    let items = cache.page(key)
+    if (!items) {
+      const built = await products.listLiveProductsJson(conn, page)
+      cache.keepPage(key, (items = { ...built, limit: page.limit }))
+    }
+    let total = cache.total()
+    if (total === undefined) cache.keepTotal((total = await products.countLiveProducts(conn)))
+    return { json: items.json, size: items.size, lastId: items.lastId, total }
   })
 }
 

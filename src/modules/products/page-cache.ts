@@ -1,0 +1,111 @@
+import type SQLite from 'better-sqlite3'
+import { sqliteHandleOf } from '../../db/connect.js'
+import type { Db } from '../../db/types.js'
+import type { PageContents } from '../../shared/pagination.js'
+
+export interface CachedPage extends PageContents {
+  json: Buffer
+  limit: number
+  firstId: number | undefined
+}
+
+// At most this many pages and bytes are kept (a page of 1,000 products is about 150 KB).
+const MAX_PAGES = 10_000
+const MAX_BYTES = 16 * 2 ** 20
+
+/**
+ * Catalogue pages kept in memory, on SQLite, until a product in them changes. Every client reads
+ * the first pages of the catalogue over and over, and between two changes to its products a page
+ * is the same bytes: building it again cost four times the rest of the request.
+ *
+ * Never stale:
+ * - every write to products goes through the repository, which reports it here before the write
+ *   runs; SQLite runs one transaction at a time per process (the reads that fill the cache hold
+ *   the connection too), so no page read before a write can be kept after it;
+ * - a write by another process (a second instance, a seed, a migration) changes SQLite's
+ *   `data_version`, which is checked on every read: everything is dropped then.
+ * A change drops the pages that hold the product; a product added or removed also drops the
+ * pages it can move into or shift (short pages, pages at or after its id) and the total.
+ */
+export class CataloguePages {
+  readonly #pages = new Map<string, CachedPage>()
+  #bytes = 0
+  #total: number | undefined
+  readonly #dataVersionQuery: SQLite.Statement
+  #dataVersion: number
+
+  constructor(sqlite: SQLite.Database) {
+    this.#dataVersionQuery = sqlite.prepare('pragma data_version').pluck()
+    this.#dataVersion = this.#currentDataVersion()
+  }
+
+  #currentDataVersion(): number {
+    return this.#dataVersionQuery.get() as number
+  }
+
+  /** Forgets everything if another process wrote since the last look. */
+  #checkOtherWriters(): void {
+    const version = this.#currentDataVersion()
+    if (version !== this.#dataVersion) {
+      this.#dataVersion = version
+      this.#drop(() => true)
+      this.#total = undefined
+    }
+  }
+
+  page(key: string): CachedPage | undefined {
+    this.#checkOtherWriters()
+    return this.#pages.get(key)
+  }
+
+  keepPage(key: string, page: CachedPage): void {
+    if (this.#pages.size >= MAX_PAGES || this.#bytes + page.json.length > MAX_BYTES) this.#drop(() => true)
+    this.#pages.set(key, page)
+    this.#bytes += page.json.length
+  }
+
+  #drop(matches: (page: CachedPage) => boolean): void {
+    for (const [key, page] of this.#pages) {
+      if (!matches(page)) continue
+      this.#pages.delete(key)
+      this.#bytes -= page.json.length
+    }
+  }
+
+  total(): number | undefined {
+    this.#checkOtherWriters()
+    return this.#total
+  }
+
+  keepTotal(total: number): void {
+    this.#total = total
+  }
+
+  /** A product's fields or stock changed. */
+  changed(id: number): void {
+    this.#drop((page) => page.firstId !== undefined && page.firstId <= id && id <= page.lastId!)
+  }
+
+  /** A product was added: it has the highest id, so it can only enter pages that are not full. */
+  added(): void {
+    this.#total = undefined
+    this.#drop((page) => page.size < page.limit)
+  }
+
+  /** A product left the catalogue: pages at or after it shift by one, short pages may change. */
+  removed(id: number): void {
+    this.#total = undefined
+    this.#drop((page) => page.size < page.limit || page.lastId === undefined || page.lastId >= id)
+  }
+}
+
+const caches = new WeakMap<SQLite.Database, CataloguePages>()
+
+/** The page cache of `db`'s SQLite database (shared by its transactions); undefined on PostgreSQL. */
+export function cataloguePagesOf(db: Db): CataloguePages | undefined {
+  const sqlite = sqliteHandleOf(db)
+  if (!sqlite) return undefined
+  let pages = caches.get(sqlite)
+  if (!pages) caches.set(sqlite, (pages = new CataloguePages(sqlite)))
+  return pages
+}
