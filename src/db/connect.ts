@@ -2,13 +2,10 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
 import {
-  CompiledQuery,
   Kysely,
   PostgresDialect,
   SqliteAdapter,
   SqliteDialect,
-  SqliteDriver,
-  type DatabaseConnection,
   type DialectAdapter,
   type Driver,
   type KyselyPlugin,
@@ -18,6 +15,7 @@ import {
 } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
+import { GroupCommitDriver, type CommitStats } from './group-commit.js'
 import type { Database, Db } from './types.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -58,19 +56,6 @@ export function openSqlite(path: string): SQLite.Database {
 }
 
 /**
- * SQLite's plain BEGIN takes the write lock only at the first write, so a transaction that read
- * first can fail when another process (a second instance, a migration, a seed) wrote meanwhile.
- * BEGIN IMMEDIATE takes the lock up front and waits for it (busy_timeout), so every transaction
- * runs as if alone. Within one process the driver already runs one transaction at a time on its
- * single connection.
- */
-class ImmediateTransactionDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
-  }
-}
-
-/**
  * SQLite does run DDL inside transactions; saying so makes Kysely's Migrator wrap the whole
  * migration run in one (immediate) transaction: processes starting at once migrate one after the
  * other, and a crash half-way leaves the schema as it was.
@@ -81,13 +66,19 @@ class TransactionalDdlAdapter extends SqliteAdapter {
   }
 }
 
-class SqliteImmediateDialect extends SqliteDialect {
-  constructor(private readonly options: SqliteDialectConfig) {
-    super(options)
+/**
+ * SQLite through the group-commit driver (group-commit.ts). Its batches begin with BEGIN
+ * IMMEDIATE: SQLite's plain BEGIN takes the write lock only at the first write, so a transaction
+ * that read first could fail when another process (a second instance, a migration, a seed) wrote
+ * meanwhile; IMMEDIATE takes the lock up front and waits for it (busy_timeout).
+ */
+class SqliteGroupCommitDialect extends SqliteDialect {
+  constructor(private readonly driver: GroupCommitDriver) {
+    super({ database: {} as SqliteDialectConfig['database'] })
   }
 
   override createDriver(): Driver {
-    return new ImmediateTransactionDriver(this.options)
+    return this.driver
   }
 
   override createAdapter(): DialectAdapter {
@@ -185,34 +176,18 @@ function discardingBrokenConnections(pool: pg.Pool): PostgresPool {
   }
 }
 
-/**
- * better-sqlite3 compiles a statement on every prepare(), and Kysely prepares every query it runs.
- * The service runs a small, fixed set of SQL texts (values are bound parameters), so compiled
- * statements are kept by text and reused. Bounded, in case a caller builds SQL dynamically.
- */
-function reusingStatements(sqlite: SQLite.Database, limit = 500): SqliteDialectConfig['database'] {
-  const statements = new Map<string, SQLite.Statement>()
-  return {
-    close: () => sqlite.close(),
-    prepare: (sql: string) => {
-      let statement = statements.get(sql)
-      if (!statement) {
-        if (statements.size >= limit) statements.clear()
-        statement = sqlite.prepare(sql)
-        statements.set(sql, statement)
-      }
-      return statement
-    },
-  } as SqliteDialectConfig['database']
-}
-
-// The SQLite handle behind each Kysely instance, by its adapter: transactions and connections of
-// an instance share its adapter object.
-const sqliteHandles = new WeakMap<DialectAdapter, SQLite.Database>()
+// The SQLite handle and driver behind each Kysely instance, by its adapter: transactions and
+// connections of an instance share its adapter object.
+const sqliteHandles = new WeakMap<DialectAdapter, { sqlite: SQLite.Database; driver: GroupCommitDriver }>()
 
 /** The better-sqlite3 handle under `db` (or a transaction or connection of it); undefined on PostgreSQL. */
 export function sqliteHandleOf(db: Db): SQLite.Database | undefined {
-  return sqliteHandles.get(db.getExecutor().adapter)
+  return sqliteHandles.get(db.getExecutor().adapter)?.sqlite
+}
+
+/** SQLite's commits so far and the writes they carried; undefined on PostgreSQL. */
+export function sqliteCommitStats(db: Db): CommitStats | undefined {
+  return sqliteHandles.get(db.getExecutor().adapter)?.driver.stats
 }
 
 /** One Kysely instance over SQLite or PostgreSQL, chosen by the URL's scheme. */
@@ -224,10 +199,8 @@ export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}):
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   }
   const sqlite = openSqlite(sqlitePathFromUrl(config.url))
-  const db = new Kysely<Database>({
-    dialect: new SqliteImmediateDialect({ database: reusingStatements(sqlite) }),
-    plugins: [withoutRowLocks],
-  })
-  sqliteHandles.set(db.getExecutor().adapter, sqlite)
+  const driver = new GroupCommitDriver(sqlite)
+  const db = new Kysely<Database>({ dialect: new SqliteGroupCommitDialect(driver), plugins: [withoutRowLocks] })
+  sqliteHandles.set(db.getExecutor().adapter, { sqlite, driver })
   return db
 }

@@ -3,7 +3,8 @@ import fp from 'fastify-plugin'
 import { sql } from 'kysely'
 import type pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
-import { createDb } from '../db/connect.js'
+import { createDb, sqliteCommitStats } from '../db/connect.js'
+import type { CommitStats } from '../db/group-commit.js'
 import { migrateDatabase } from '../db/migrate.js'
 import type { Db } from '../db/types.js'
 
@@ -20,6 +21,8 @@ declare module 'fastify' {
     isDatabaseReady(): Promise<boolean>
     /** PostgreSQL's connection pool right now; undefined on SQLite (one connection, no pool). */
     databasePoolStats(): PoolStats | undefined
+    /** SQLite's commits so far and the writes they carried (group commit); undefined on PostgreSQL. */
+    databaseCommitStats(): CommitStats | undefined
   }
 }
 
@@ -36,6 +39,7 @@ async function dbPlugin(app: FastifyInstance, { database }: DbPluginOptions) {
   app.decorate('databasePoolStats', () =>
     pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined,
   )
+  app.decorate('databaseCommitStats', () => sqliteCommitStats(db))
   try {
     const { results = [] } = await migrateDatabase(database, db)
     if (results.length > 0) app.log.info({ migrations: results.map((r) => r.migrationName) }, 'database migrated')

@@ -100,6 +100,30 @@ async function metricsPlugin(app: FastifyInstance) {
     },
   })
 
+  // SQLite's group commit: each commit is one fsync; committed writes / commits is the batching.
+  new Counter({
+    name: 'sqlite_commits_total',
+    help: 'SQLite commits (each waits for one fsync); not exported on PostgreSQL',
+    registers,
+    collect() {
+      const stats = app.databaseCommitStats()
+      if (!stats) return
+      this.reset()
+      this.inc(stats.commits)
+    },
+  })
+  new Counter({
+    name: 'sqlite_committed_writes_total',
+    help: 'Writes (transactions or single writing statements) made durable by those commits',
+    registers,
+    collect() {
+      const stats = app.databaseCommitStats()
+      if (!stats) return
+      this.reset()
+      this.inc(stats.writes)
+    },
+  })
+
   new Gauge({
     name: 'service_ready',
     help: '1 when the service is ready (database answers, not shutting down), else 0; read at each scrape',

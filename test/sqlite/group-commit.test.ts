@@ -1,0 +1,67 @@
+import SQLite from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { sqlitePathFromUrl } from '../../src/db/connect.js'
+import { startTestApp } from '../helpers/app.js'
+import { buildProduct, createProduct } from '../helpers/builders.js'
+import { sample } from '../helpers/metrics.js'
+
+describe('SQLite group commit', () => {
+  it('when 100 orders arrive together, then they share a few commits and all are on disk', async () => {
+    const api = await startTestApp()
+    try {
+      const product = await createProduct(api, { stock: 1000 })
+      const before = (await api.request('GET', '/metrics')).text
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, () => api.request('POST', '/orders', { product_id: product.id, quantity: 2 })),
+      )
+      expect(responses.map((r) => r.status)).toEqual(Array(100).fill(201))
+      const after = (await api.request('GET', '/metrics')).text
+      const commits = sample(after, 'sqlite_commits_total') - sample(before, 'sqlite_commits_total')
+      const writes = sample(after, 'sqlite_committed_writes_total') - sample(before, 'sqlite_committed_writes_total')
+      expect(writes).toBe(100)
+      expect(commits).toBeGreaterThan(0)
+      expect(commits).toBeLessThan(20)
+
+      // Read straight from the file, by another connection: every answered order is committed.
+      const file = new SQLite(sqlitePathFromUrl(api.databaseUrl), { readonly: true })
+      try {
+        const orders = file.prepare('select count(*) as n, sum(quantity) as units from orders').get() as {
+          n: number
+          units: number
+        }
+        const stock = file.prepare('select stock from products where id = ?').pluck().get(product.id)
+        expect(orders).toEqual({ n: 100, units: 200 })
+        expect(stock).toBe(800)
+      } finally {
+        file.close()
+      }
+    } finally {
+      await api.close()
+    }
+  })
+
+  it('when writes in one batch fail, then only they are undone and the others are kept', async () => {
+    const api = await startTestApp()
+    try {
+      const product = await createProduct(api, { stock: 5 })
+      const taken = await createProduct(api)
+      const results = await Promise.all([
+        ...Array.from({ length: 10 }, () => api.request('POST', '/orders', { product_id: product.id, quantity: 1 })),
+        ...Array.from({ length: 10 }, (_, i) =>
+          api.request('POST', '/products', buildProduct({ sku: i % 2 ? taken.sku : `BATCH-${i}` })),
+        ),
+      ])
+      const statuses = results.map((r) => r.status)
+      expect(statuses.slice(0, 10).sort()).toEqual([...Array(5).fill(201), ...Array(5).fill(409)])
+      expect(statuses.slice(10)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 409 : 201)))
+      expect((await api.request('GET', `/products/${product.id}`)).body.stock).toBe(0)
+      const skus = (await api.request('GET', '/products?limit=1000')).body.map((p: { sku: string }) => p.sku)
+      expect(skus.filter((sku: string) => sku.startsWith('BATCH-')).sort()).toEqual(
+        ['BATCH-0', 'BATCH-2', 'BATCH-4', 'BATCH-6', 'BATCH-8'],
+      )
+      expect((await api.request('GET', '/orders?limit=1000')).body).toHaveLength(5)
+    } finally {
+      await api.close()
+    }
+  })
+})
