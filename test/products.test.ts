@@ -141,7 +141,13 @@ describe('GET /products', () => {
 
   it('when listing, then each item is the same JSON text as GET /products/{id} answers', async () => {
     const prices = [0.01, 0.1, 0.3, 1, 9.99, 10, 19.9, 123.45, 999999.99, 1_000_000]
-    const names = ['plain', 'quote " and \\ backslash', 'tab\tand\nnewline\u0001', 'é€😀 \u2028 ünïcode', '<b>&amp;</b>']
+    const names = [
+      'plain',
+      'quote " and \\ backslash',
+      'tab\tand\nnewline\u0001',
+      'é€😀 \u2028 ünïcode',
+      '<b>&amp;</b>',
+    ]
     const created = []
     for (const [i, price] of prices.entries())
       created.push(await createProduct(api, { price, name: names[i % names.length]!, stock: i * 1_000_000 }))

@@ -27,8 +27,10 @@ export interface CommitStats {
  *   (one `BEGIN IMMEDIATE` transaction), in a savepoint of its own: if it fails, only its own
  *   changes are rolled back.
  * - The batch commits when the event loop has run the requests that were ready (setImmediate),
- *   when a read needs the database (reads never see a change before it is committed), or at
- *   MAX_BATCH writes.
+ *   or at MAX_BATCH writes. A read outside a write waits for the pending commit (reads never see
+ *   a change before it is committed) and lends the connection to writes meanwhile, so a
+ *   `db.connection()` that reads is not atomic against this process's writes: read-then-write
+ *   logic belongs in a transaction, as it does on PostgreSQL.
  * - Each write's caller gets its result only once the batch's commit is on disk, and an error
  *   if the commit fails. So a 201 still means the order is durable, exactly as before.
  *
@@ -48,11 +50,21 @@ export class GroupCommitDriver implements Driver {
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
+    return new BatchedConnection(this, await this.lock())
+  }
+
+  /** Waits for the connection; returns the function that frees it. */
+  async lock(): Promise<() => void> {
     let release!: () => void
     const previous = this.#queue
     this.#queue = new Promise((done) => (release = done))
     await previous
-    return new BatchedConnection(this, release)
+    return release
+  }
+
+  /** The commit that the open batch is waiting for, if a batch is open. */
+  pendingCommit(): Promise<void> | undefined {
+    return this.#batch?.committed
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -81,7 +93,7 @@ export class GroupCommitDriver implements Driver {
   /** The open batch, begun if there is none. */
   openBatch(): Batch {
     if (this.#batch) return this.#batch
-    this.sqlite.prepare('begin immediate').run()
+    this.prepare('begin immediate').run()
     let settle!: Batch['settle']
     const committed = new Promise<void>((resolve, reject) => {
       settle = (error) => (error === undefined ? resolve() : reject(error))
@@ -110,9 +122,9 @@ export class GroupCommitDriver implements Driver {
     if (!batch) return
     this.#batch = undefined
     try {
-      this.sqlite.prepare('commit').run()
+      this.prepare('commit').run()
     } catch (error) {
-      if (this.sqlite.inTransaction) this.sqlite.prepare('rollback').run()
+      if (this.sqlite.inTransaction) this.prepare('rollback').run()
       batch.settle(error)
       return
     }
@@ -145,7 +157,7 @@ class BatchedConnection implements DatabaseConnection {
 
   constructor(
     private readonly driver: GroupCommitDriver,
-    private readonly unlock: () => void,
+    private unlock: () => void,
   ) {}
 
   beginWrite(): void {
@@ -182,8 +194,16 @@ class BatchedConnection implements DatabaseConnection {
     const statement = this.driver.prepare(query.sql)
     if (this.#savepoint) return run<R>(statement, query)
     if (statement.readonly) {
-      // A read outside a write: whatever is pending is committed first.
-      this.driver.commitBatch()
+      // A read outside a write sees only committed data. If writes are waiting for their commit,
+      // the read waits for it too, and lends the connection meanwhile so that more writes join
+      // that commit; should another batch have begun by the time it is back, it commits it.
+      const pending = this.driver.pendingCommit()
+      if (pending) {
+        this.unlock()
+        await pending.catch(() => {})
+        this.unlock = await this.driver.lock()
+        this.driver.commitBatch()
+      }
       return run<R>(statement, query)
     }
     // A single writing statement: a write of its own.

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { sqlitePathFromUrl } from '../../src/db/connect.js'
+import { createDb, sqliteCommitStats, sqlitePathFromUrl } from '../../src/db/connect.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
 import { startTestApp } from '../helpers/app.js'
 import { buildProduct, createProduct } from '../helpers/builders.js'
 import { sample } from '../helpers/metrics.js'
@@ -40,6 +44,49 @@ describe('SQLite group commit', () => {
     }
   })
 
+  it('when a read comes between writes, then it waits for their commit and the writes after it join', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orders-group-commit-'))
+    const db = createDb({
+      url: `sqlite:${join(dir, 'db.sqlite')}`,
+      poolSize: 1,
+      statementTimeoutMs: 0,
+      connectTimeoutMs: 1000,
+    })
+    try {
+      await migrateToLatest(db)
+      const insert = (sku: string) =>
+        db
+          .insertInto('products')
+          .values({
+            sku,
+            name: sku,
+            price_cents: 100,
+            stock: 1,
+            created_at: 'now',
+            updated_at: 'now',
+            deleted_at: null,
+          })
+          .execute()
+      const before = { ...sqliteCommitStats(db)! }
+      // In this order: 10 writes, a read, 10 more writes, all queued at once.
+      const first = Array.from({ length: 10 }, (_, i) => insert(`A-${i}`))
+      const read = db
+        .selectFrom('products')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+      const second = Array.from({ length: 10 }, (_, i) => insert(`B-${i}`))
+      await Promise.all([...first, ...second])
+      // The read ran after the commit: it saw every write of that commit, none uncommitted.
+      expect(Number((await read).n)).toBe(20)
+      const after = sqliteCommitStats(db)!
+      expect(after.writes - before.writes).toBe(20)
+      expect(after.commits - before.commits).toBe(1)
+    } finally {
+      await db.destroy()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('when writes in one batch fail, then only they are undone and the others are kept', async () => {
     const api = await startTestApp()
     try {
@@ -56,9 +103,13 @@ describe('SQLite group commit', () => {
       expect(statuses.slice(10)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 409 : 201)))
       expect((await api.request('GET', `/products/${product.id}`)).body.stock).toBe(0)
       const skus = (await api.request('GET', '/products?limit=1000')).body.map((p: { sku: string }) => p.sku)
-      expect(skus.filter((sku: string) => sku.startsWith('BATCH-')).sort()).toEqual(
-        ['BATCH-0', 'BATCH-2', 'BATCH-4', 'BATCH-6', 'BATCH-8'],
-      )
+      expect(skus.filter((sku: string) => sku.startsWith('BATCH-')).sort()).toEqual([
+        'BATCH-0',
+        'BATCH-2',
+        'BATCH-4',
+        'BATCH-6',
+        'BATCH-8',
+      ])
       expect((await api.request('GET', '/orders?limit=1000')).body).toHaveLength(5)
     } finally {
       await api.close()

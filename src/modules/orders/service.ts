@@ -61,7 +61,8 @@ export async function listOrders(
   filter: orders.OrderFilter,
   page: Page,
 ): Promise<{ items: Order[]; total: number }> {
-  // Both queries on one connection, back to back: no write from this process lands between them.
+  // Both queries on one connection, back to back: once the first has run (on SQLite, after any
+  // pending write has committed), no write from this process lands before the second.
   return db.connection().execute(async (conn) => {
     const rows = await orders.listOrders(conn, filter, page)
     const total = await countWithCache(db, `orders:${filter.status ?? ''}:${filter.productId ?? ''}`, () =>

@@ -47,8 +47,9 @@ export async function listProducts(
   db: Db,
   page: Page,
 ): Promise<{ json: string | Buffer; total: number } & PageContents> {
-  // Both queries on one connection, back to back: no write from this process lands between them
-  // (nor between them and keeping the page, on SQLite).
+  // Both queries on one connection, back to back: once the first has run (on SQLite, after any
+  // pending write has committed), no write from this process lands before the second, nor before
+  // the page is kept.
   return db.connection().execute(async (conn) => {
     const cache = cataloguePagesOf(conn)
     if (!cache) {
