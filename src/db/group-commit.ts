@@ -110,10 +110,14 @@ export class GroupCommitDriver implements Driver {
     return batch
   }
 
-  /** After a write: commits now if the batch is due or full. */
-  writeDone(): void {
+  /**
+   * After a write: commits now if the batch is due or full, or if it holds no kept write (a
+   * write that failed alone): the write lock is never held for nothing, since its caller, not
+   * waiting for a commit, may go on to use the database from another connection.
+   */
+  writeDone(kept: boolean): void {
     const batch = this.#batch
-    if (batch && (batch.due || batch.writes >= MAX_BATCH)) this.commitBatch()
+    if (batch && (batch.due || batch.writes >= MAX_BATCH || (!kept && batch.writes === 0))) this.commitBatch()
   }
 
   /** Commits the open batch, if any, and tells its writers. */
@@ -180,7 +184,7 @@ class BatchedConnection implements DatabaseConnection {
       this.driver.prepare('rollback to write').run()
       this.driver.prepare('release write').run()
     }
-    this.driver.writeDone()
+    this.driver.writeDone(keep)
   }
 
   /** Frees the connection; returns the commit this connection's writes wait for, if any. */
