@@ -237,10 +237,20 @@ describe('GET /products', () => {
 
 describe('GET /products after changes', () => {
   type Item = { id: number }
-  /** Every page query below, compared with what GET /products/{id} says of each live product. */
+  /**
+   * GET /products/{id} and every page query below, compared with what a new instance on the same
+   * database (nothing kept in memory yet) says of each live product.
+   */
   async function expectPagesCurrent(app: TestApp, liveIds: number[]) {
+    const fresh = await startTestApp({}, { databaseUrl: app.databaseUrl })
     const truth: unknown[] = []
-    for (const id of liveIds) truth.push((await app.request('GET', `/products/${id}`)).body)
+    try {
+      for (const id of liveIds) truth.push((await fresh.request('GET', `/products/${id}`)).body)
+    } finally {
+      await fresh.close()
+    }
+    for (const [i, id] of liveIds.entries())
+      expect((await app.request('GET', `/products/${id}`)).body).toEqual(truth[i])
     const queries: [string, unknown[]][] = [
       ['limit=2&offset=0', truth.slice(0, 2)],
       ['limit=2&offset=2', truth.slice(2, 4)],
@@ -272,6 +282,7 @@ describe('GET /products after changes', () => {
       expect((await app.request('PATCH', `/products/${soldOut}`, { stock: 0 })).status).toBe(200)
       await expectPagesCurrent(app, ids)
       expect((await app.request('DELETE', `/products/${ids[1]}`)).status).toBe(204)
+      expect((await app.request('GET', `/products/${ids[1]}`)).status).toBe(404)
       ids.splice(1, 1)
       await expectPagesCurrent(app, ids)
       ids.push((await createProduct(app)).id)
@@ -301,6 +312,7 @@ describe('GET /products after changes', () => {
       ids.push((await createProduct(second)).id)
       await expectPagesCurrent(first, ids)
       expect((await second.request('DELETE', `/products/${ids[2]}`)).status).toBe(204)
+      expect((await first.request('GET', `/products/${ids[2]}`)).status).toBe(404)
       ids.splice(2, 1)
       await expectPagesCurrent(first, ids)
       expect((await first.request('GET', '/products?limit=100')).body.map((p: Item) => p.id)).toEqual(ids)

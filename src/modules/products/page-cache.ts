@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3'
 import { sqliteHandleOf } from '../../db/connect.js'
 import type { Db } from '../../db/types.js'
 import type { PageContents } from '../../shared/pagination.js'
+import type { Product } from './schemas.js'
 
 export interface CachedPage extends PageContents {
   json: Buffer
@@ -9,14 +10,17 @@ export interface CachedPage extends PageContents {
   firstId: number | undefined
 }
 
-// At most this many pages and bytes are kept (a page of 1,000 products is about 150 KB).
+// At most this many pages and bytes are kept (a page of 1,000 products is about 150 KB), and
+// this many single products.
 const MAX_PAGES = 10_000
 const MAX_BYTES = 16 * 2 ** 20
+const MAX_PRODUCTS = 10_000
 
 /**
- * Catalogue pages kept in memory, on SQLite, until a product in them changes. Every client reads
- * the first pages of the catalogue over and over, and between two changes to its products a page
- * is the same bytes: building it again cost four times the rest of the request.
+ * Catalogue pages and single products kept in memory, on SQLite, until a product in them changes.
+ * Every client reads the first pages of the catalogue and the popular products over and over,
+ * and between two changes they are the same: building a page again cost four times the rest of
+ * the request.
  *
  * Never stale:
  * - every write to products goes through the repository, which reports it here before the write
@@ -24,11 +28,14 @@ const MAX_BYTES = 16 * 2 ** 20
  *   the connection too), so no page read before a write can be kept after it;
  * - a write by another process (a second instance, a seed, a migration) changes SQLite's
  *   `data_version`, which is checked on every read: everything is dropped then.
- * A change drops the pages that hold the product; a product added or removed also drops the
+ * Whatever is kept is kept while the reader still holds the connection, right after its read.
+ * A change drops the product and the pages that hold it; a product added or removed also drops the
  * pages it can move into or shift (short pages, pages at or after its id) and the total.
  */
 export class CataloguePages {
   readonly #pages = new Map<string, CachedPage>()
+  readonly #products = new Map<number, Readonly<Product>>()
+  readonly #reads = new Map<string, Promise<never>>()
   #bytes = 0
   #total: number | undefined
   readonly #dataVersionQuery: SQLite.Statement
@@ -49,8 +56,23 @@ export class CataloguePages {
     if (version !== this.#dataVersion) {
       this.#dataVersion = version
       this.#drop(() => true)
+      this.#products.clear()
       this.#total = undefined
     }
+  }
+
+  /**
+   * Runs `read` once for all the requests that ask for `key` while it runs: the first starts it,
+   * the others wait for its result (read after each of them arrived: a read first waits for the
+   * writes pending when it starts).
+   */
+  shared<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let running = this.#reads.get(key) as Promise<T> | undefined
+    if (!running) {
+      running = read().finally(() => this.#reads.delete(key))
+      this.#reads.set(key, running as Promise<never>)
+    }
+    return running
   }
 
   page(key: string): CachedPage | undefined {
@@ -72,6 +94,16 @@ export class CataloguePages {
     }
   }
 
+  product(id: number): Readonly<Product> | undefined {
+    this.#checkOtherWriters()
+    return this.#products.get(id)
+  }
+
+  keepProduct(product: Readonly<Product>): void {
+    if (this.#products.size >= MAX_PRODUCTS) this.#products.clear()
+    this.#products.set(product.id, Object.freeze(product))
+  }
+
   total(): number | undefined {
     this.#checkOtherWriters()
     return this.#total
@@ -83,6 +115,7 @@ export class CataloguePages {
 
   /** A product's fields or stock changed. */
   changed(id: number): void {
+    this.#products.delete(id)
     this.#drop((page) => page.firstId !== undefined && page.firstId <= id && id <= page.lastId!)
   }
 
@@ -94,6 +127,7 @@ export class CataloguePages {
 
   /** A product left the catalogue: pages at or after it shift by one, short pages may change. */
   removed(id: number): void {
+    this.#products.delete(id)
     this.#total = undefined
     this.#drop((page) => page.size < page.limit || page.lastId === undefined || page.lastId >= id)
   }

@@ -36,10 +36,18 @@ export async function createProduct(db: Db, input: ProductCreate): Promise<Produ
   }
 }
 
-export async function getProduct(db: Db, id: number): Promise<Product> {
-  const row = await products.findLiveProduct(db, id)
-  if (!row) throw notFound.product()
-  return toProduct(row)
+export async function getProduct(db: Db, id: number): Promise<Readonly<Product>> {
+  const cache = cataloguePagesOf(db)
+  const kept = cache?.product(id)
+  if (kept) return kept
+  // On one connection, so that the product is kept before any write can change it (page-cache.ts).
+  return db.connection().execute(async (conn) => {
+    const row = await products.findLiveProduct(conn, id)
+    if (!row) throw notFound.product()
+    const product = toProduct(row)
+    cache?.keepProduct(product)
+    return product
+  })
 }
 
 /** A page of products as the response body's JSON text, what the headers need, and the total. */
@@ -47,25 +55,34 @@ export async function listProducts(
   db: Db,
   page: Page,
 ): Promise<{ json: string | Buffer; total: number } & PageContents> {
+  const cache = cataloguePagesOf(db)
   // Both queries on one connection, back to back: once the first has run (on SQLite, after any
   // pending write has committed), no write from this process lands before the second, nor before
   // the page is kept.
-  return db.connection().execute(async (conn) => {
-    const cache = cataloguePagesOf(conn)
-    if (!cache) {
+  if (!cache) {
+    return db.connection().execute(async (conn) => {
       const items = jsonOf((await products.listLiveProducts(conn, page)).map(toProduct))
       return { ...items, total: await countWithCache(db, 'products', () => products.countLiveProducts(conn)) }
-    }
-    const key = `${page.limit}:${page.offset}:${page.afterId ?? ''}`
-    let items = cache.page(key)
-    if (!items) {
-      const built = await products.listLiveProductsJson(conn, page)
-      cache.keepPage(key, (items = { ...built, limit: page.limit }))
-    }
-    let total = cache.total()
-    if (total === undefined) cache.keepTotal((total = await products.countLiveProducts(conn)))
-    return { json: items.json, size: items.size, lastId: items.lastId, total }
-  })
+    })
+  }
+  const key = `${page.limit}:${page.offset}:${page.afterId ?? ''}`
+  const kept = cache.page(key)
+  const keptTotal = cache.total()
+  if (kept && keptTotal !== undefined)
+    return { json: kept.json, size: kept.size, lastId: kept.lastId, total: keptTotal }
+  // A page that a write dropped is wanted by many clients at once: they share one read.
+  return cache.shared(key, () =>
+    db.connection().execute(async (conn) => {
+      let items = cache.page(key)
+      if (!items) {
+        const built = await products.listLiveProductsJson(conn, page)
+        cache.keepPage(key, (items = { ...built, limit: page.limit }))
+      }
+      let total = cache.total()
+      if (total === undefined) cache.keepTotal((total = await products.countLiveProducts(conn)))
+      return { json: items.json, size: items.size, lastId: items.lastId, total }
+    }),
+  )
 }
 
 const jsonOf = (items: Product[]) => ({ json: JSON.stringify(items), ...contentsOf(items) })
