@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util'
 import SQLite from 'better-sqlite3'
 import * as hdr from 'hdr-histogram-js'
 import pg from 'pg'
-import { ms, runLoad, table, type LoadResult, type Task } from './load/driver.js'
+import { mergeResults, ms, newPool, runLoad, table, type LoadResult, type Task } from './load/driver.js'
 import { createProducts, mixTasks, random, residentMemory, serverFailures, stockAccount } from './load/scenarios.js'
 
 const { values } = parseArgs({
@@ -157,6 +157,12 @@ const getTask = (ids: number[]): Task => ({
 })
 const listTask: Task = { name: 'list', weight: 1, request: () => ({ method: 'GET', path: '/products?limit=100' }) }
 
+/**
+ * The service and the ceiling take turns, SLICES times each, on connections kept open: a shared
+ * machine's slow moments then fall on both alike instead of on whichever ran at the time.
+ */
+const SLICES = 3
+
 async function both(
   scenario: string,
   users: number,
@@ -164,9 +170,22 @@ async function both(
   ceiling: string,
   tasks: (base: 'service' | 'ceiling') => Task[],
 ): Promise<Row> {
-  const s = await runLoad({ baseUrl: service, users, durationMs, tasks: tasks('service') })
-  const c = await runLoad({ baseUrl: ceiling, users, durationMs, tasks: tasks('ceiling') })
-  return { scenario, users, service: s, ceiling: summary(c) }
+  const pools = { service: newPool(service, users), ceiling: newPool(ceiling, users) }
+  const runs: { service: LoadResult[]; ceiling: LoadResult[] } = { service: [], ceiling: [] }
+  try {
+    for (let i = 0; i < SLICES; i++) {
+      for (const [side, baseUrl] of [
+        ['service', service],
+        ['ceiling', ceiling],
+      ] as const) {
+        const slice = { baseUrl, users, durationMs: durationMs / SLICES, tasks: tasks(side), pool: pools[side] }
+        runs[side].push(await runLoad(slice))
+      }
+    }
+  } finally {
+    await Promise.all([pools.service.close(), pools.ceiling.close()])
+  }
+  return { scenario, users, service: mergeResults(runs.service), ceiling: summary(mergeResults(runs.ceiling)) }
 }
 
 /** The same conditional update and insert as POST /orders, straight through `pg`, no HTTP. */
@@ -233,7 +252,8 @@ async function scenarios(service: string, ceiling: string, ids: number[], rows: 
     service: await runLoad({
       baseUrl: service,
       users: 200,
-      durationMs: Math.max(durationMs, 5000),
+      // Long enough for every user to have started and made a few requests (quick checks aside).
+      durationMs: durationMs < 1000 ? durationMs : Math.max(durationMs, 5000),
       tasks: mixTasks([...ids]),
       waitMs: [500, 1500],
       spawnRate: 100,
@@ -329,6 +349,8 @@ try {
     `${postgres ? 'PostgreSQL' : 'SQLite'}: service ${service}, ceiling ${ceiling}; ${values.duration} s per run; ${(await residentMemory(service).then((b) => (b ?? 0) / 2 ** 20)).toFixed(0)} MB RSS at rest`,
   )
 
+  // Warm-up, not reported: both servers compile their hot paths before anything is measured.
+  await both('warm-up', 25, service, ceiling, () => mixTasks([...ids]))
   const rows: Row[] = []
   await scenarios(service, ceiling, ids, rows)
   rows.push(await hot(service, ceiling))

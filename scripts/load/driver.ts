@@ -66,6 +66,8 @@ export interface LoadOptions {
    * run. Default: all at once.
    */
   spawnRate?: number
+  /** An open connection pool to use (and leave open), for runs that follow one another. */
+  pool?: Pool
 }
 
 const newHistogram = () =>
@@ -80,7 +82,7 @@ export const ms = (microseconds: number) => Math.round(microseconds / 10) / 100
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const url = new URL(options.baseUrl)
-  const pool = new Pool(url.origin, { connections: options.users, pipelining: 1, keepAliveTimeout: 30_000 })
+  const pool = options.pool ?? newPool(url.origin, options.users)
   const prefix = url.pathname.replace(/\/+$/, '')
   const stats = options.tasks.map((task) => newStats(task.name))
   const overall = newStats('all')
@@ -157,7 +159,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   await Promise.all(Array.from({ length: options.users }, (_, i) => user(i)))
   const durationMs = performance.now() - started
   if (sampling) clearInterval(sampling)
-  await pool.close()
+  if (!options.pool) await pool.close()
 
   const timeline = [...perSecond.entries()]
     .sort(([a], [b]) => a - b)
@@ -169,6 +171,34 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       p99: b.histogram.getValueAtPercentile(99),
     }))
   return { users: options.users, durationMs, tasks: stats, overall, timeline, samples }
+}
+
+/** The driver's connection pool: one connection per user, no pipelining. */
+export function newPool(origin: string, users: number): Pool {
+  return new Pool(origin, { connections: users, pipelining: 1, keepAliveTimeout: 30_000 })
+}
+
+/** Runs one after the other, as one: counts and histograms added up, durations summed. */
+export function mergeResults(results: LoadResult[]): LoadResult {
+  const merge = (all: TaskStats[]): TaskStats => {
+    const merged = newStats(all[0]!.name)
+    for (const stats of all) {
+      merged.count += stats.count
+      merged.errors += stats.errors
+      for (const [status, n] of Object.entries(stats.statuses))
+        merged.statuses[status] = (merged.statuses[status] ?? 0) + n
+      merged.histogram.add(stats.histogram)
+    }
+    return merged
+  }
+  return {
+    users: results[0]!.users,
+    durationMs: results.reduce((sum, r) => sum + r.durationMs, 0),
+    tasks: results[0]!.tasks.map((_, i) => merge(results.map((r) => r.tasks[i]!))),
+    overall: merge(results.map((r) => r.overall)),
+    timeline: [],
+    samples: [],
+  }
 }
 
 /** One line per task and one for all: requests/s, percentiles in ms, error rate. */
