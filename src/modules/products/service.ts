@@ -79,7 +79,10 @@ export async function listProducts(
         cache.keepPage(key, (items = { ...built, limit: page.limit }))
       }
       let total = cache.total()
-      if (total === undefined) cache.keepTotal((total = await products.countLiveProducts(conn)))
+      if (total === undefined) {
+        total = await countWithCache(db, 'products', () => products.countLiveProducts(conn))
+        cache.keepTotal(total)
+      }
       return { json: items.json, size: items.size, lastId: items.lastId, total }
     }),
   )
