@@ -8,6 +8,8 @@ interface Batch {
   writes: number
   /** The event loop has moved on since the batch began: commit as soon as no write is open. */
   due: boolean
+  /** Why SQLite rolled the batch back, if it did. */
+  error?: unknown
   committed: Promise<void>
   settle: (error?: unknown) => void
 }
@@ -86,12 +88,19 @@ export class GroupCommitDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    this.commitBatch()
-    this.sqlite.close()
+    // After the transaction in progress, if any: committing under it would keep half of it.
+    const unlock = await this.lock()
+    try {
+      this.commitBatch()
+    } finally {
+      this.sqlite.close()
+      unlock()
+    }
   }
 
   /** The open batch, begun if there is none. */
   openBatch(): Batch {
+    this.checkBatchAlive()
     if (this.#batch) return this.#batch
     this.prepare('begin immediate').run()
     let settle!: Batch['settle']
@@ -120,6 +129,25 @@ export class GroupCommitDriver implements Driver {
     if (batch && (batch.due || batch.writes >= MAX_BATCH || (!kept && batch.writes === 0))) this.commitBatch()
   }
 
+  /**
+   * Some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, an interrupt) make SQLite roll back the
+   * whole transaction, not only the statement: the batch is then gone, and its writers are told
+   * with that error (a write is never reported done unless its commit succeeded).
+   */
+  checkBatchAlive(error: unknown = new Error('SQLite rolled the batch back')): void {
+    const batch = this.#batch
+    if (!batch || this.sqlite.inTransaction) return
+    this.#batch = undefined
+    this.inWrite = false
+    batch.error = error
+    batch.settle(error)
+  }
+
+  /** True while `batch` is the open batch (not committed, not rolled back by SQLite). */
+  isOpen(batch: Batch): boolean {
+    return this.#batch === batch
+  }
+
   /** Commits the open batch, if any, and tells its writers. */
   commitBatch(): void {
     const batch = this.#batch
@@ -128,8 +156,11 @@ export class GroupCommitDriver implements Driver {
     try {
       this.prepare('commit').run()
     } catch (error) {
-      if (this.sqlite.inTransaction) this.prepare('rollback').run()
-      batch.settle(error)
+      try {
+        if (this.sqlite.inTransaction) this.prepare('rollback').run()
+      } finally {
+        batch.settle(error)
+      }
       return
     }
     if (batch.writes > 0) {
@@ -164,26 +195,38 @@ class BatchedConnection implements DatabaseConnection {
     private unlock: () => void,
   ) {}
 
+  #batch: Batch | undefined
+
   beginWrite(): void {
-    this.driver.openBatch()
+    const batch = this.driver.openBatch()
     this.driver.prepare('savepoint write').run()
     this.driver.inWrite = true
     this.#savepoint = true
+    this.#batch = batch
   }
 
   endWrite(keep: boolean): void {
     if (!this.#savepoint) return
-    this.#savepoint = false
-    this.driver.inWrite = false
+    const batch = this.#batch!
+    this.driver.checkBatchAlive()
+    if (!this.driver.isOpen(batch)) {
+      // SQLite already rolled everything back; the writers have been told.
+      this.#savepoint = false
+      if (keep) throw batch.error ?? new Error('SQLite rolled the transaction back')
+      return
+    }
     if (keep) {
       this.driver.prepare('release write').run()
-      const batch = this.driver.openBatch()
       batch.writes += 1
-      this.#committed = batch.committed
     } else {
       this.driver.prepare('rollback to write').run()
       this.driver.prepare('release write').run()
     }
+    this.#savepoint = false
+    this.driver.inWrite = false
+    // Kept or not, the write saw the batch's earlier writes (a refusal can rest on them): its
+    // caller is answered once they are committed, or gets the error if that commit fails.
+    if (batch.writes > 0) this.#committed = batch.committed
     this.driver.writeDone(keep)
   }
 
@@ -196,7 +239,14 @@ class BatchedConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const statement = this.driver.prepare(query.sql)
-    if (this.#savepoint) return run<R>(statement, query)
+    if (this.#savepoint) {
+      try {
+        return run<R>(statement, query)
+      } catch (error) {
+        this.driver.checkBatchAlive(error)
+        throw error
+      }
+    }
     if (statement.readonly) {
       // A read outside a write sees only committed data. If writes are waiting for their commit,
       // the read waits for it too, and lends the connection meanwhile so that more writes join
@@ -212,14 +262,16 @@ class BatchedConnection implements DatabaseConnection {
     }
     // A single writing statement: a write of its own.
     this.beginWrite()
+    let result: QueryResult<R>
     try {
-      const result = run<R>(statement, query)
-      this.endWrite(true)
-      return result
+      result = run<R>(statement, query)
     } catch (error) {
+      this.driver.checkBatchAlive(error)
       this.endWrite(false)
       throw error
     }
+    this.endWrite(true)
+    return result
   }
 
   // eslint-disable-next-line require-yield

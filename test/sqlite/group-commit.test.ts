@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { describe, expect, it } from 'vitest'
-import { createDb, sqliteCommitStats, sqlitePathFromUrl } from '../../src/db/connect.js'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createDb, sqliteCommitStats, sqliteHandleOf, sqlitePathFromUrl } from '../../src/db/connect.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
+import type { Db } from '../../src/db/types.js'
+import * as products from '../../src/modules/products/service.js'
 import { startTestApp } from '../helpers/app.js'
 import { buildProduct, createProduct } from '../helpers/builders.js'
 import { sample } from '../helpers/metrics.js'
@@ -114,5 +116,86 @@ describe('SQLite group commit', () => {
     } finally {
       await api.close()
     }
+  })
+
+  describe('at the database layer (real SQLite files)', () => {
+    const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
+    let dir: string
+    let db: Db
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'orders-group-commit-'))
+      db = createDb({
+        url: `sqlite:${join(dir, 'db.sqlite')}`,
+        poolSize: 1,
+        statementTimeoutMs: 0,
+        connectTimeoutMs: 1000,
+      })
+      await migrateToLatest(db)
+    })
+    afterEach(async () => {
+      await db.destroy().catch(() => {})
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const insert = (d: Db, sku: string, name = sku) =>
+      d
+        .insertInto('products')
+        .values({ sku, name, price_cents: 100, stock: 1, created_at: 'now', updated_at: 'now', deleted_at: null })
+        .execute()
+
+    it('when a read of a product waits behind a transaction and an update queues after it, then the update wins in memory too', async () => {
+      const product = await products.createProduct(db, { sku: 'RACE-1', name: 'race', price: 10, stock: 5 })
+      const holder = db.transaction().execute(async (trx) => {
+        await trx.selectFrom('products').selectAll().execute()
+        await sleep(20)
+      })
+      await sleep(1)
+      const read = products.getProduct(db, product.id)
+      const update = products.updateProduct(db, product.id, { price: 99 })
+      await Promise.all([holder, read, update])
+      expect((await products.getProduct(db, product.id)).price).toBe(99)
+    })
+
+    it('when the disk fills up during a batch, then every write of that batch is refused and later writes work', async () => {
+      const sqlite = sqliteHandleOf(db)!
+      await insert(db, 'seed')
+      sqlite.pragma(`max_page_count = ${(sqlite.pragma('page_count', { simple: true }) as number) + 2}`)
+      const waiting = insert(db, 'waiting').then(
+        () => 'ok',
+        (error: { code?: string }) => error.code,
+      )
+      const filling = db
+        .transaction()
+        .execute(async (trx) => {
+          for (let i = 0; ; i++) await insert(trx, `big-${i}`, 'x'.repeat(200))
+        })
+        .then(
+          () => 'ok',
+          (error: { code?: string }) => error.code,
+        )
+      expect(await filling).toBe('SQLITE_FULL')
+      sqlite.pragma('max_page_count = 1000000')
+      await insert(db, 'after')
+      expect(await waiting).toBe('SQLITE_FULL')
+      const skus = await db.selectFrom('products').select('sku').where('sku', 'not like', 'big-%').execute()
+      expect(skus.map((row) => row.sku)).toEqual(['seed', 'after'])
+    })
+
+    it('when the database is closed while a transaction runs, then the transaction finishes first, whole', async () => {
+      await insert(db, 'p')
+      const running = db.transaction().execute(async (trx) => {
+        await trx.updateTable('products').set({ stock: 0 }).execute()
+        await sleep(20)
+        await trx.updateTable('products').set({ name: 'done' }).execute()
+      })
+      await sleep(1)
+      await db.destroy()
+      await running
+      const file = new SQLite(join(dir, 'db.sqlite'), { readonly: true })
+      try {
+        expect(file.prepare('select stock, name from products').get()).toEqual({ stock: 0, name: 'done' })
+      } finally {
+        file.close()
+      }
+    })
   })
 })

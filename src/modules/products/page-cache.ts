@@ -23,12 +23,14 @@ const MAX_PRODUCTS = 10_000
  * the request.
  *
  * Never stale:
- * - every write to products goes through the repository, which reports it here before the write
- *   runs; SQLite runs one transaction at a time per process (the reads that fill the cache hold
- *   the connection too), so no page read before a write can be kept after it;
+ * - every write to products goes through the repository, which tells the cache inside the
+ *   write's own transaction, before the write runs: with the connection held, no read can come
+ *   between the notice and the write;
+ * - a reader keeps what it read while it still holds the connection, right after its read, and a
+ *   read runs only after this process's pending writes have committed (group-commit.ts);
  * - a write by another process (a second instance, a seed, a migration) changes SQLite's
- *   `data_version`, which is checked on every read: everything is dropped then.
- * Whatever is kept is kept while the reader still holds the connection, right after its read.
+ *   `data_version`: it is checked on every lookup (everything is dropped then), and a reader keeps
+ *   nothing if it changed since before its read.
  * A change drops the product and the pages that hold it; a product added or removed also drops the
  * pages it can move into or shift (short pages, pages at or after its id) and the total.
  */
@@ -75,12 +77,29 @@ export class CataloguePages {
     return running
   }
 
+  /**
+   * SQLite's data_version now, after forgetting everything if another process wrote: read it
+   * before reading the database, and hand it to keep*(), which keep nothing if another process
+   * wrote in between.
+   */
+  version(): number {
+    this.#checkOtherWriters()
+    return this.#dataVersion
+  }
+
+  #unchangedSince(version: number): boolean {
+    return this.#currentDataVersion() === version
+  }
+
   page(key: string): CachedPage | undefined {
     this.#checkOtherWriters()
     return this.#pages.get(key)
   }
 
-  keepPage(key: string, page: CachedPage): void {
+  keepPage(key: string, page: CachedPage, version: number): void {
+    if (!this.#unchangedSince(version)) return
+    const replaced = this.#pages.get(key)
+    if (replaced) this.#bytes -= replaced.json.length
     if (this.#pages.size >= MAX_PAGES || this.#bytes + page.json.length > MAX_BYTES) this.#drop(() => true)
     this.#pages.set(key, page)
     this.#bytes += page.json.length
@@ -99,7 +118,8 @@ export class CataloguePages {
     return this.#products.get(id)
   }
 
-  keepProduct(product: Readonly<Product>): void {
+  keepProduct(product: Readonly<Product>, version: number): void {
+    if (!this.#unchangedSince(version)) return
     if (this.#products.size >= MAX_PRODUCTS) this.#products.clear()
     this.#products.set(product.id, Object.freeze(product))
   }
@@ -109,8 +129,8 @@ export class CataloguePages {
     return this.#total
   }
 
-  keepTotal(total: number): void {
-    this.#total = total
+  keepTotal(total: number, version: number): void {
+    if (this.#unchangedSince(version)) this.#total = total
   }
 
   /** A product's fields or stock changed. */

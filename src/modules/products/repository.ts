@@ -1,12 +1,31 @@
 import { sql } from 'kysely'
 import type { Db, ProductRow } from '../../db/types.js'
 import type { Page, PageContents } from '../../shared/pagination.js'
-import { cataloguePagesOf } from './page-cache.js'
+import { cataloguePagesOf, type CataloguePages } from './page-cache.js'
+
+/** SQL for products. Every function takes `db` or a transaction as its first argument. */
 
 /**
- * SQL for products. Every function takes `db` or a transaction as its first argument. Every
- * write tells the catalogue's page cache (SQLite) first which product it touches.
+ * A write to products, with the page cache told first. On SQLite both run in one transaction (a
+ * savepoint of the open batch, see group-commit.ts), so no reader can keep what it read between
+ * the notice and the write.
  */
+async function writeProducts<T>(
+  db: Db,
+  notice: (pages: CataloguePages) => void,
+  write: (db: Db) => Promise<T>,
+): Promise<T> {
+  const pages = cataloguePagesOf(db)
+  if (!pages) return write(db)
+  if (db.isTransaction) {
+    notice(pages)
+    return write(db)
+  }
+  return db.transaction().execute(async (trx) => {
+    notice(pages)
+    return write(trx)
+  })
+}
 
 export interface NewProductRow {
   sku: string
@@ -18,12 +37,16 @@ export interface NewProductRow {
 export type ProductChanges = Partial<NewProductRow>
 
 export async function insertProduct(db: Db, product: NewProductRow, now: string): Promise<ProductRow> {
-  cataloguePagesOf(db)?.added()
-  return db
-    .insertInto('products')
-    .values({ ...product, created_at: now, updated_at: now, deleted_at: null })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  return writeProducts(
+    db,
+    (pages) => pages.added(),
+    (db) =>
+      db
+        .insertInto('products')
+        .values({ ...product, created_at: now, updated_at: now, deleted_at: null })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+  )
 }
 
 export async function findLiveProduct(db: Db, id: number): Promise<ProductRow | undefined> {
@@ -93,14 +116,18 @@ export async function updateLiveProduct(
   changes: ProductChanges,
   now: string,
 ): Promise<ProductRow | undefined> {
-  cataloguePagesOf(db)?.changed(id)
-  return db
-    .updateTable('products')
-    .set({ ...changes, updated_at: now })
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst()
+  return writeProducts(
+    db,
+    (pages) => pages.changed(id),
+    (db) =>
+      db
+        .updateTable('products')
+        .set({ ...changes, updated_at: now })
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst(),
+  )
 }
 
 /**
@@ -131,8 +158,11 @@ export async function hasActiveOrders(db: Db, id: number): Promise<boolean> {
 }
 
 export async function softDeleteProduct(db: Db, id: number, now: string): Promise<void> {
-  cataloguePagesOf(db)?.removed(id)
-  await db.updateTable('products').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute()
+  await writeProducts(
+    db,
+    (pages) => pages.removed(id),
+    (db) => db.updateTable('products').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute(),
+  )
 }
 
 /** Takes `quantity` units if (and only if) that many are available: the no-oversell guarantee. */
@@ -142,22 +172,30 @@ export async function takeStock(
   quantity: number,
   now: string,
 ): Promise<Pick<ProductRow, 'price_cents' | 'stock'> | undefined> {
-  cataloguePagesOf(db)?.changed(id)
-  return db
-    .updateTable('products')
-    .set((eb) => ({ stock: eb('stock', '-', quantity), updated_at: now }))
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .where('stock', '>=', quantity)
-    .returning(['price_cents', 'stock'])
-    .executeTakeFirst()
+  return writeProducts(
+    db,
+    (pages) => pages.changed(id),
+    (db) =>
+      db
+        .updateTable('products')
+        .set((eb) => ({ stock: eb('stock', '-', quantity), updated_at: now }))
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .where('stock', '>=', quantity)
+        .returning(['price_cents', 'stock'])
+        .executeTakeFirst(),
+  )
 }
 
 export async function returnStock(db: Db, id: number, quantity: number, now: string): Promise<void> {
-  cataloguePagesOf(db)?.changed(id)
-  await db
-    .updateTable('products')
-    .set((eb) => ({ stock: eb('stock', '+', quantity), updated_at: now }))
-    .where('id', '=', id)
-    .execute()
+  await writeProducts(
+    db,
+    (pages) => pages.changed(id),
+    (db) =>
+      db
+        .updateTable('products')
+        .set((eb) => ({ stock: eb('stock', '+', quantity), updated_at: now }))
+        .where('id', '=', id)
+        .execute(),
+  )
 }

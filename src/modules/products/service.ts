@@ -2,7 +2,7 @@ import { isUniqueViolation } from '../../db/errors.js'
 import type { Db, ProductRow } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
 import { fromCents, toCents } from '../../shared/money.js'
-import { countWithCache } from '../../shared/counts.js'
+import { countWithCache, LARGE_COUNT } from '../../shared/counts.js'
 import { contentsOf, type Page, type PageContents } from '../../shared/pagination.js'
 import { cataloguePagesOf } from './page-cache.js'
 import * as products from './repository.js'
@@ -42,10 +42,11 @@ export async function getProduct(db: Db, id: number): Promise<Readonly<Product>>
   if (kept) return kept
   // On one connection, so that the product is kept before any write can change it (page-cache.ts).
   return db.connection().execute(async (conn) => {
+    const version = cache?.version()
     const row = await products.findLiveProduct(conn, id)
     if (!row) throw notFound.product()
     const product = toProduct(row)
-    cache?.keepProduct(product)
+    if (cache) cache.keepProduct(product, version!)
     return product
   })
 }
@@ -73,15 +74,18 @@ export async function listProducts(
   // A page that a write dropped is wanted by many clients at once: they share one read.
   return cache.shared(key, () =>
     db.connection().execute(async (conn) => {
+      const version = cache.version()
       let items = cache.page(key)
       if (!items) {
         const built = await products.listLiveProductsJson(conn, page)
-        cache.keepPage(key, (items = { ...built, limit: page.limit }))
+        cache.keepPage(key, (items = { ...built, limit: page.limit }), version)
       }
       let total = cache.total()
       if (total === undefined) {
         total = await countWithCache(db, 'products', () => products.countLiveProducts(conn))
-        cache.keepTotal(total)
+        // A large count may come from countWithCache's memory, up to a second old: it is not kept
+        // here, where nothing would age it.
+        if (total <= LARGE_COUNT) cache.keepTotal(total, version)
       }
       return { json: items.json, size: items.size, lastId: items.lastId, total }
     }),
