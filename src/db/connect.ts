@@ -5,13 +5,13 @@ import {
   Kysely,
   PostgresDialect,
   SqliteAdapter,
-  SqliteDialect,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type Dialect as KyselyDialect,
   type DialectAdapter,
-  type Driver,
   type KyselyPlugin,
   type PostgresPool,
   type PostgresPoolClient,
-  type SqliteDialectConfig,
 } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
@@ -72,17 +72,12 @@ class TransactionalDdlAdapter extends SqliteAdapter {
  * that read first could fail when another process (a second instance, a migration, a seed) wrote
  * meanwhile; IMMEDIATE takes the lock up front and waits for it (busy_timeout).
  */
-class SqliteGroupCommitDialect extends SqliteDialect {
-  constructor(private readonly driver: GroupCommitDriver) {
-    super({ database: {} as SqliteDialectConfig['database'] })
-  }
-
-  override createDriver(): Driver {
-    return this.driver
-  }
-
-  override createAdapter(): DialectAdapter {
-    return new TransactionalDdlAdapter()
+function sqliteGroupCommitDialect(driver: GroupCommitDriver): KyselyDialect {
+  return {
+    createDriver: () => driver,
+    createAdapter: () => new TransactionalDdlAdapter(),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
   }
 }
 
@@ -200,7 +195,7 @@ export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}):
   }
   const sqlite = openSqlite(sqlitePathFromUrl(config.url))
   const driver = new GroupCommitDriver(sqlite)
-  const db = new Kysely<Database>({ dialect: new SqliteGroupCommitDialect(driver), plugins: [withoutRowLocks] })
+  const db = new Kysely<Database>({ dialect: sqliteGroupCommitDialect(driver), plugins: [withoutRowLocks] })
   sqliteHandles.set(db.getExecutor().adapter, { sqlite, driver })
   return db
 }

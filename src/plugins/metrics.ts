@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { CommitStats } from '../db/group-commit.js'
 import type { OrderStatus } from '../db/types.js'
 import { DomainError, RequestValidationError, type DomainErrorCode } from '../shared/errors.js'
 
@@ -101,28 +102,28 @@ async function metricsPlugin(app: FastifyInstance) {
   })
 
   // SQLite's group commit: each commit is one fsync; committed writes / commits is the batching.
-  new Counter({
-    name: 'sqlite_commits_total',
-    help: 'SQLite commits (each waits for one fsync); not exported on PostgreSQL',
-    registers,
-    collect() {
-      const stats = app.databaseCommitStats()
-      if (!stats) return
-      this.reset()
-      this.inc(stats.commits)
-    },
-  })
-  new Counter({
-    name: 'sqlite_committed_writes_total',
-    help: 'Writes (transactions or single writing statements) made durable by those commits',
-    registers,
-    collect() {
-      const stats = app.databaseCommitStats()
-      if (!stats) return
-      this.reset()
-      this.inc(stats.writes)
-    },
-  })
+  const commitCounter = (name: string, help: string, value: (stats: CommitStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const stats = app.databaseCommitStats()
+        if (!stats) return
+        this.reset()
+        this.inc(value(stats))
+      },
+    })
+  commitCounter(
+    'sqlite_commits_total',
+    'SQLite commits (each waits for one fsync); not exported on PostgreSQL',
+    (stats) => stats.commits,
+  )
+  commitCounter(
+    'sqlite_committed_writes_total',
+    'Writes (transactions or single writing statements) made durable by those commits',
+    (stats) => stats.writes,
+  )
 
   new Gauge({
     name: 'service_ready',

@@ -78,9 +78,9 @@ export class CataloguePages {
   }
 
   /**
-   * SQLite's data_version now, after forgetting everything if another process wrote: read it
-   * before reading the database, and hand it to keep*(), which keep nothing if another process
-   * wrote in between.
+   * SQLite's data_version now, after forgetting everything if another process wrote. Called once
+   * before the lookups (page, total, product) and before reading the database; keep*() take it
+   * and keep nothing if another process wrote in between.
    */
   version(): number {
     this.#checkOtherWriters()
@@ -92,7 +92,6 @@ export class CataloguePages {
   }
 
   page(key: string): CachedPage | undefined {
-    this.#checkOtherWriters()
     return this.#pages.get(key)
   }
 
@@ -114,7 +113,6 @@ export class CataloguePages {
   }
 
   product(id: number): Readonly<Product> | undefined {
-    this.#checkOtherWriters()
     return this.#products.get(id)
   }
 
@@ -125,7 +123,6 @@ export class CataloguePages {
   }
 
   total(): number | undefined {
-    this.#checkOtherWriters()
     return this.#total
   }
 

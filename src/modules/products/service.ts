@@ -4,7 +4,7 @@ import { DomainError, notFound } from '../../shared/errors.js'
 import { fromCents, toCents } from '../../shared/money.js'
 import { countWithCache, LARGE_COUNT } from '../../shared/counts.js'
 import { contentsOf, type Page, type PageContents } from '../../shared/pagination.js'
-import { cataloguePagesOf } from './page-cache.js'
+import { cataloguePagesOf, type CachedPage } from './page-cache.js'
 import * as products from './repository.js'
 import type { Product, ProductCreate, ProductUpdate } from './schemas.js'
 
@@ -38,6 +38,7 @@ export async function createProduct(db: Db, input: ProductCreate): Promise<Produ
 
 export async function getProduct(db: Db, id: number): Promise<Readonly<Product>> {
   const cache = cataloguePagesOf(db)
+  cache?.version()
   const kept = cache?.product(id)
   if (kept) return kept
   // On one connection, so that the product is kept before any write can change it (page-cache.ts).
@@ -66,11 +67,17 @@ export async function listProducts(
       return { ...items, total: await countWithCache(db, 'products', () => products.countLiveProducts(conn)) }
     })
   }
+  const answer = (items: CachedPage, total: number) => ({
+    json: items.json,
+    size: items.size,
+    lastId: items.lastId,
+    total,
+  })
   const key = `${page.limit}:${page.offset}:${page.afterId ?? ''}`
+  cache.version()
   const kept = cache.page(key)
   const keptTotal = cache.total()
-  if (kept && keptTotal !== undefined)
-    return { json: kept.json, size: kept.size, lastId: kept.lastId, total: keptTotal }
+  if (kept && keptTotal !== undefined) return answer(kept, keptTotal)
   // A page that a write dropped is wanted by many clients at once: they share one read.
   return cache.shared(key, () =>
     db.connection().execute(async (conn) => {
@@ -87,7 +94,7 @@ export async function listProducts(
         // here, where nothing would age it.
         if (total <= LARGE_COUNT) cache.keepTotal(total, version)
       }
-      return { json: items.json, size: items.size, lastId: items.lastId, total }
+      return answer(items, total)
     }),
   )
 }
