@@ -2,11 +2,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider, type Mig
 import type { DatabaseConfig } from '../config.js'
 import { createDb, dialectOf } from './connect.js'
 import * as initial from './migrations/0001_initial.js'
+import * as largePrices from './migrations/0002_large_prices.js'
 
 // Listed explicitly (not read from disk) so the same list works from src/ under tsx and vitest
 // and from dist/ after a build. Add new migrations at the end; never edit a released one.
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_large_prices': largePrices,
 }
 
 const provider: MigrationProvider = {
@@ -32,6 +34,14 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultS
       cause: result.error,
     })
   }
+  return result
+}
+
+/** Migrates up (or down) to the named migration: for tests that write data with an older schema. */
+export async function migrateTo(db: Kysely<any>, name: keyof typeof migrations): Promise<MigrationResultSet> {
+  const result = await new Migrator({ db, provider }).migrateTo(name)
+  if (result.error)
+    throw new MigrationError(`Migration to ${name} failed: ${String(result.error)}`, { cause: result.error })
   return result
 }
 

@@ -1,4 +1,11 @@
 /**
+ * The largest order total, in cents (9,999,999,999,999.99): every value up to it, with two
+ * decimals, is a JSON number that reads back exactly (15 significant digits), and its cents stay
+ * below 2^53, so sums in JavaScript are exact too.
+ */
+export const MAX_TOTAL_CENTS = 999_999_999_999_999
+
+/**
  * Prices travel as JSON numbers with at most two decimals (validated by the schema's
  * `multipleOf: 0.01`) and are stored and summed as integer cents.
  */

@@ -1,6 +1,6 @@
 import type { Db, OrderRow, OrderStatus } from '../../db/types.js'
-import { DomainError, notFound } from '../../shared/errors.js'
-import { fromCents } from '../../shared/money.js'
+import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
+import { fromCents, MAX_TOTAL_CENTS } from '../../shared/money.js'
 import { countWithCache } from '../../shared/counts.js'
 import type { Page } from '../../shared/pagination.js'
 import * as inventory from '../products/repository.js'
@@ -41,6 +41,9 @@ export async function placeOrder(db: Db, input: OrderCreate): Promise<Order> {
         `Insufficient stock. Available: ${product.stock}, Requested: ${input.quantity}`,
       )
     }
+    // A product's price is known only once it is taken (it may change until then); throwing here
+    // rolls the take back.
+    if (taken.price_cents * input.quantity > MAX_TOTAL_CENTS) throw totalTooLarge()
     const row = await orders.insertOrder(
       trx,
       { product_id: input.product_id, quantity: input.quantity, unit_price_cents: taken.price_cents },
@@ -49,6 +52,15 @@ export async function placeOrder(db: Db, input: OrderCreate): Promise<Order> {
     return toOrder(row)
   })
 }
+
+const totalTooLarge = () =>
+  new RequestValidationError([
+    {
+      loc: ['body', 'quantity'],
+      msg: `The order total would exceed ${fromCents(MAX_TOTAL_CENTS)}`,
+      type: 'value_error',
+    },
+  ])
 
 export async function getOrder(db: Db, id: number): Promise<Order> {
   const row = await orders.findOrder(db, id)

@@ -12,7 +12,8 @@ import {
   validationErrorResponse,
 } from '../../shared/schemas.js'
 
-export const MAX_PRICE = 1_000_000
+/** An ordinary price in many currencies passes a million; cents stay exact integers far beyond this. */
+export const MAX_PRICE = 10_000_000_000
 export const MAX_STOCK = 1_000_000_000
 
 const Sku = Type.String({

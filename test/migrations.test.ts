@@ -1,0 +1,58 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDb } from '../src/db/connect.js'
+import { migrateTo } from '../src/db/migrate.js'
+import type { Db } from '../src/db/types.js'
+import { startTestApp } from './helpers/app.js'
+import { createTestDatabase, type TestDatabase } from './helpers/database.js'
+
+const databaseConfig = (url: string) => ({ url, poolSize: 2, statementTimeoutMs: 0, connectTimeoutMs: 5000 })
+
+describe('migrations keep the data written by older schemas', () => {
+  let database: TestDatabase
+  let old: Db
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    old = createDb(databaseConfig(database.url))
+  })
+  afterAll(async () => {
+    await old.destroy().catch(() => {})
+    await database.drop()
+  })
+
+  it('when a 0001 database with products, orders and webhook events is migrated, then every row reads back the same', async () => {
+    await migrateTo(old, '0001_initial')
+    const at = '2026-01-02T03:04:05.000Z'
+    await sql`insert into products (sku, name, price_cents, stock, created_at, updated_at, deleted_at)
+      values ('OLD-1', 'Old mug', 99999999, 7, ${at}, ${at}, null),
+             ('OLD-2', 'Gone', 150, 0, ${at}, ${at}, ${at})`.execute(old)
+    await sql`insert into orders (product_id, quantity, status, unit_price_cents, created_at, updated_at)
+      values (1, 3, 'PAID', 99999999, ${at}, ${at}), (2, 1, 'CANCELED', 150, ${at}, ${at})`.execute(old)
+    await sql`insert into webhook_events (event_id, event_type, order_id, received_at)
+      values ('evt-old', 'payment.succeeded', 1, ${at})`.execute(old)
+    await old.destroy()
+
+    const api = await startTestApp({}, { databaseUrl: database.url })
+    try {
+      expect((await api.request('GET', '/products/1')).body).toMatchObject({
+        sku: 'OLD-1',
+        price: 999999.99,
+        stock: 7,
+        created_at: at,
+      })
+      expect((await api.request('GET', '/products/2')).status).toBe(404)
+      expect((await api.request('GET', '/orders?limit=10')).body).toMatchObject([
+        { id: 1, product_id: 1, quantity: 3, status: 'PAID', unit_price: 999999.99, total: 2999999.97 },
+        { id: 2, product_id: 2, quantity: 1, status: 'CANCELED', unit_price: 1.5 },
+      ])
+      // The new limits hold on the migrated tables: a price of ten billion, and its orders.
+      const product = await api.request('PATCH', '/products/1', { price: 10_000_000_000, stock: 100 })
+      expect(product.body.price).toBe(10_000_000_000)
+      const order = await api.request('POST', '/orders', { product_id: 1, quantity: 99 })
+      expect(order.status).toBe(201)
+      expect(order.body.total).toBe(990_000_000_000)
+    } finally {
+      await api.close()
+    }
+  })
+})
