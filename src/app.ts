@@ -3,8 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Config } from './config.js'
 import { registerModules } from './modules.js'
+import access from './plugins/access.js'
 import db from './plugins/db.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
+import connections from './plugins/connections.js'
 import errors from './plugins/errors.js'
 import jsonBody from './plugins/json-body.js'
 import metrics from './plugins/metrics.js'
@@ -34,6 +36,13 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimit,
     // A client that stops sending half-way through a request gets 408 instead of holding a socket.
     requestTimeout: config.requestTimeoutMs,
+    http: {
+      // A connection that sends no complete request head in time (not even a first byte) is
+      // closed with 408, so idle sockets cannot pile up until the process runs out of files.
+      // Node checks every connectionsCheckingInterval (30 s by default: too coarse for this).
+      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
     // Longer than the load balancer's idle timeout: the balancer closes idle connections first, so
     // it never sends a request down a connection the service is closing.
     keepAliveTimeout: config.keepAliveTimeoutMs,
@@ -55,10 +64,13 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     app.log.warn('WEBHOOK_SECRET is not set: using the development webhook secret (never in production)')
   }
 
+  app.decorate('publicUrl', config.publicUrl)
   await app.register(errors)
+  await app.register(connections)
   await app.register(shutdown)
   await app.register(requestLog)
   await app.register(security, { config })
+  await app.register(access, { apiKeys: config.apiKeys })
   await app.register(jsonBody)
   await app.register(db, { database: config.database })
   await app.register(openapi, { version })

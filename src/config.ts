@@ -34,12 +34,25 @@ export const EnvSchema = Type.Object({
   DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({
     default: 5000,
     minimum: 100,
-    description: 'PostgreSQL: longest wait for a connection (new or from a busy pool); past it the request gets 503.',
+    description:
+      "Longest wait for the database: PostgreSQL, for a connection (new or from a busy pool); SQLite, for the file's write lock held by another process. Past it the request gets 503.",
   }),
   WEBHOOK_SECRET: Type.String({
     default: '',
     description:
-      'HMAC-SHA256 secret(s) for POST /webhooks/payment, comma-separated for rotation. Required in production.',
+      'HMAC-SHA256 secret(s) for POST /webhooks/payment, comma-separated for rotation (a `whsec_<base64>` secret is used decoded for Standard Webhooks signatures). Required in production.',
+  }),
+  WEBHOOK_TOLERANCE_SECONDS: Type.Integer({
+    default: 300,
+    minimum: 1,
+    maximum: 86_400,
+    description:
+      'Standard Webhooks deliveries: a `webhook-timestamp` further than this from now is refused (403), so a captured delivery cannot be replayed later.',
+  }),
+  CURRENCY: Type.String({
+    default: 'USD',
+    pattern: '^[A-Z]{3}$',
+    description: "The store's currency (ISO 4217): a payment webhook naming another currency is refused (422).",
   }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
@@ -78,10 +91,10 @@ export const EnvSchema = Type.Object({
     description: 'Comma-separated origins allowed to call the API from a browser (`*` for any). Empty: CORS off.',
   }),
   RATE_LIMIT_MAX: Type.Integer({
-    default: 1000,
+    default: 0,
     minimum: 0,
     description:
-      'Writes (POST, PUT, PATCH, DELETE) allowed per client per window; past it, 429 with Retry-After. 0: off.',
+      'Writes (POST, PUT, PATCH, DELETE) allowed per client per window, counted per API key name, else per client address; past it, 429 with Retry-After. 0 (the default): no rate limiting.',
   }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1000, description: 'The rate-limit window.' }),
   REDIS_URL: Type.String({
@@ -92,7 +105,20 @@ export const EnvSchema = Type.Object({
   API_KEYS: Type.String({
     default: '',
     description:
-      'Comma-separated API keys. When set, product writes and order status changes need `Authorization: Bearer <key>`; reads, placing orders and the (HMAC-signed) webhook stay open.',
+      'Comma-separated `NAME:SCOPE:KEY` entries, scope `read`, `orders` or `admin` (a bare `KEY` is an admin key named key1, key2... by its place in the list). When set, every API route needs `Authorization: Bearer <key>` of a sufficient scope.',
+  }),
+  HEADERS_TIMEOUT_MS: Type.Integer({
+    default: 10_000,
+    minimum: 1000,
+    maximum: 300_000,
+    description:
+      'A connection that has not sent a complete request head this long after it opened (or after its last response) is closed, so idle sockets cannot pile up.',
+  }),
+  PUBLIC_URL: Type.String({
+    default: '',
+    pattern: '^(https?://[^/?#\\s]+)?$',
+    description:
+      'The base URL clients use (`https://api.shop.example`): `Link` headers are built from it. Empty: from the request, with proxy headers only under TRUST_PROXY.',
   }),
 })
 
@@ -117,7 +143,24 @@ export interface Config {
   readonly corsOrigins: readonly string[]
   readonly rateLimit: { readonly max: number; readonly windowMs: number; readonly redisUrl: string }
   /** Empty: no API key needed. */
-  readonly apiKeys: readonly string[]
+  readonly apiKeys: readonly ApiKey[]
+  readonly headersTimeoutMs: number
+  /** Origin for links (`https://api.shop.example`, no trailing slash); empty: from the request. */
+  readonly publicUrl: string
+  /** ISO 4217 code a payment must be in. */
+  readonly currency: string
+  readonly webhookToleranceSeconds: number
+}
+
+/** What a key may do: `read` every GET; `orders` also places, changes and cancels orders; `admin` all. */
+export const API_KEY_SCOPES = ['read', 'orders', 'admin'] as const
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
+
+export interface ApiKey {
+  /** Shown in logs and used for rate limits; never the key itself. */
+  readonly name: string
+  readonly scope: ApiKeyScope
+  readonly key: string
 }
 
 export interface DatabaseConfig {
@@ -160,6 +203,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (env.NODE_ENV === 'production' && secrets.length === 0) {
     throw new ConfigError('Invalid configuration:\n  WEBHOOK_SECRET is required when NODE_ENV=production')
   }
+  const malformed = secrets.filter((secret) => secret.startsWith('whsec_') && !BASE64.test(secret.slice(6)))
+  if (malformed.length > 0) {
+    throw new ConfigError(
+      'Invalid configuration:\n  WEBHOOK_SECRET: a secret starting with whsec_ must be followed by base64 (as providers print it)',
+    )
+  }
+  const apiKeys = parseApiKeys(env.API_KEYS)
 
   return Object.freeze({
     env: env.NODE_ENV,
@@ -181,8 +231,43 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     corsOrigins: Object.freeze(list(env.CORS_ORIGINS)),
     rateLimit: Object.freeze({ max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_MS, redisUrl: env.REDIS_URL }),
-    apiKeys: Object.freeze(list(env.API_KEYS)),
+    apiKeys: Object.freeze(apiKeys),
+    headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+    publicUrl: env.PUBLIC_URL,
+    currency: env.CURRENCY,
+    webhookToleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
   })
+}
+
+const KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * `NAME:SCOPE:KEY` entries (the key may itself hold colons), or a bare KEY: an admin key named
+ * after its place in the list (key1, key2...). Names and keys must be unique.
+ */
+export function parseApiKeys(value: string): ApiKey[] {
+  const problems: string[] = []
+  const keys = list(value).map((entry, index): ApiKey => {
+    const [name = '', scope = '', ...rest] = entry.split(':')
+    if (rest.length === 0) return Object.freeze({ name: `key${index + 1}`, scope: 'admin', key: entry })
+    const key = rest.join(':')
+    if (!KEY_NAME.test(name)) problems.push(`entry ${index + 1}: the name must be 1-64 letters, digits, _ . or -`)
+    if (!(API_KEY_SCOPES as readonly string[]).includes(scope)) {
+      problems.push(`entry ${index + 1} (${name}): the scope must be one of ${API_KEY_SCOPES.join(', ')}`)
+    }
+    if (key === '') problems.push(`entry ${index + 1} (${name}): the key is empty`)
+    return Object.freeze({ name, scope: scope as ApiKeyScope, key })
+  })
+  const seen = (field: 'name' | 'key') => keys.map((k) => k[field]).filter((v, i, all) => all.indexOf(v) !== i)
+  for (const name of new Set(seen('name'))) problems.push(`the name ${name} is used twice`)
+  if (seen('key').length > 0) problems.push('the same key is listed twice')
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n  API_KEYS (NAME:SCOPE:KEY, comma-separated): ${problems.join('; ')}`,
+    )
+  }
+  return keys
 }
 
 function list(value: string): string[] {
@@ -192,12 +277,15 @@ function list(value: string): string[] {
     .filter((item) => item.length > 0)
 }
 
+/**
+ * `true` trusts the one proxy in front (the peer that connects): the client is the address that
+ * proxy saw, the right-most `X-Forwarded-For` entry. Trusting every hop instead would make the
+ * left-most entry count, which any client can write.
+ */
 function parseTrustProxy(value: string): Config['trustProxy'] {
-  if (value === 'true' || value === 'false') return value === 'true'
-  if (/^\d+$/.test(value)) {
-    const hops = Number(value)
-    return (_address, hop) => hop < hops
-  }
+  if (value === 'false') return false
+  const hops = value === 'true' ? 1 : /^\d+$/.test(value) ? Number(value) : undefined
+  if (hops !== undefined) return (_address, hop) => hop < hops
   return list(value)
 }
 

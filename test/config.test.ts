@@ -90,3 +90,12 @@ describe('start-up', () => {
     expect(output).toContain('BODY_LIMIT')
   })
 })
+
+describe('WEBHOOK_SECRET', () => {
+  it('when a whsec_ secret is not followed by base64, then start-up fails naming WEBHOOK_SECRET', () => {
+    expect(() => loadConfig({ WEBHOOK_SECRET: 'whsec_not base64!' })).toThrow(/WEBHOOK_SECRET/)
+    expect(
+      loadConfig({ WEBHOOK_SECRET: `whsec_${Buffer.from('x'.repeat(32)).toString('base64')}` }).webhookSecrets,
+    ).toHaveLength(1)
+  })
+})

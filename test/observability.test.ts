@@ -120,8 +120,8 @@ describe('logs', () => {
       headers: { ...auth, 'x-request-id': 'trace-1' },
       body: JSON.stringify({ sku: 'LOG-1', name: 'n', price: 1, stock: 5 }),
     })
-    await fetch(`${base}/products/1`, { headers: { 'x-request-id': 'trace-2' } })
-    await fetch(`${base}/products/99999`, { headers: { 'x-request-id': 'trace-3' } })
+    await fetch(`${base}/products/1`, { headers: { ...auth, 'x-request-id': 'trace-2' } })
+    await fetch(`${base}/products/99999`, { headers: { ...auth, 'x-request-id': 'trace-3' } })
     const body = JSON.stringify({ event: 'payment.succeeded', order_id: 1 })
     const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
     await fetch(`${base}/webhooks/payment`, {
@@ -144,6 +144,8 @@ describe('logs', () => {
       ['trace-4', 'POST', '/webhooks/payment', 404],
     ])
     for (const line of requests) expect(line.duration_ms).toEqual(expect.any(Number))
+    // The key's name, never the key: the bare key of API_KEYS is named key1.
+    expect(requests.map((line) => line.api_key)).toEqual(['key1', 'key1', 'key1', undefined])
     const everything = processes[0]!.output()
     for (const leaked of [secret, apiKey, signature.slice(7)]) expect(everything).not.toContain(leaked)
   })

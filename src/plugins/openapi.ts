@@ -51,41 +51,50 @@ async function openApiPlugin(app: FastifyInstance, { version }: OpenApiOptions) 
             type: 'http',
             scheme: 'bearer',
             description:
-              '`Authorization: Bearer <key>`, needed for product writes and order status changes only when the service runs with API_KEYS',
+              '`Authorization: Bearer <key>`, needed only when the service runs with API_KEYS (`NAME:SCOPE:KEY` entries). Scopes: `read` (every GET), `orders` (read, plus placing, changing and canceling orders), `admin` (everything). Each operation lists the scope it needs (`x-scope`); none or an unknown key gives 401, too small a scope 403.',
           },
         },
       },
     },
   })
 
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null, layout: 'BaseLayout' },
-    theme: { title: `${API_TITLE} - Swagger UI` },
-    // A policy with the hashes of Swagger UI's inline code; without upgrade-insecure-requests, which
-    // would send the page's own requests to https:// on a plain-HTTP host.
-    staticCSP: true,
-    transformStaticCSP: (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
-    // Swagger UI reads the same document that /openapi.json serves.
-    transformSpecificationClone: true,
+  // Swagger UI's own routes are declared public here, as every route of ours is next to itself.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, scope: 'public' }
+    })
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null, layout: 'BaseLayout' },
+      theme: { title: `${API_TITLE} - Swagger UI` },
+      // A policy with the hashes of Swagger UI's inline code; without upgrade-insecure-requests, which
+      // would send the page's own requests to https:// on a plain-HTTP host.
+      staticCSP: true,
+      transformStaticCSP: (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+      // Swagger UI reads the same document that /openapi.json serves.
+      transformSpecificationClone: true,
+    })
   })
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger())
 
   const redocBundle = readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'))
-  app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .type('application/javascript; charset=utf-8')
-      .header('Cache-Control', 'public, max-age=86400')
-      .send(redocBundle),
+  app.get(
+    '/redoc/redoc.standalone.js',
+    { schema: { hide: true }, config: { scope: 'public' } },
+    async (_request, reply) =>
+      reply
+        .type('application/javascript; charset=utf-8')
+        .header('Cache-Control', 'public, max-age=86400')
+        .send(redocBundle),
   )
   // Kept out of the page so that a strict Content-Security-Policy (script-src 'self') allows it.
-  app.get('/redoc/init.js', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/redoc/init.js', { schema: { hide: true }, config: { scope: 'public' } }, async (_request, reply) =>
     reply
       .type('application/javascript; charset=utf-8')
       .send("Redoc.init('/openapi.json', { expandResponses: '200,201' }, document.getElementById('redoc'))\n"),
   )
-  app.get('/redoc', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/redoc', { schema: { hide: true }, config: { scope: 'public' } }, async (_request, reply) =>
     reply.type('text/html').header('Content-Security-Policy', redocPolicy).send(redocPage),
   )
 }

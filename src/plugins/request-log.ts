@@ -47,6 +47,7 @@ async function requestLogPlugin(app: FastifyInstance) {
       status,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       client: request.ip,
+      ...(request.apiKeyName !== undefined && { api_key: request.apiKeyName }),
     }
     if (status >= 500) request.log.error(line, 'request')
     else request.log.info(line, 'request')

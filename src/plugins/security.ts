@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -6,25 +5,15 @@ import fp from 'fastify-plugin'
 import helmet from 'helmet'
 import { Redis } from 'ioredis'
 import type { Config } from '../config.js'
-import { DomainError } from '../shared/errors.js'
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-
-/** What API_KEYS protects, by method and route template: catalogue writes and order status changes. */
-const NEEDS_API_KEY = new Set([
-  'POST /products',
-  'PUT /products/:product_id',
-  'PATCH /products/:product_id',
-  'DELETE /products/:product_id',
-  'PUT /orders/:order_id',
-  'DELETE /orders/:order_id',
-])
-
-const routeKey = (method: string, url: string | undefined) => `${method} ${url ?? ''}`
+/** A write waits at most this long for Redis before it is let through. */
+const REDIS_COMMAND_TIMEOUT_MS = 500
 
 /**
- * Security headers (helmet), CORS when configured, rate limiting of writes, optional API keys.
- * Every choice that is off by default leaves the contract's curl examples working unchanged.
+ * Security headers (helmet), CORS when configured, rate limiting of writes when configured (API
+ * keys are access.ts). Every choice that is off by default leaves the contract's curl examples
+ * working unchanged.
  */
 async function securityPlugin(app: FastifyInstance, { config }: { config: Config }) {
   // helmet's middleware, built once: @fastify/helmet builds it again for every request, which cost
@@ -55,7 +44,10 @@ async function securityPlugin(app: FastifyInstance, { config }: { config: Config
     const redis = config.rateLimit.redisUrl
       ? new Redis(config.rateLimit.redisUrl, {
           // Fail fast: a rate limiter must never be why a write hangs (skipOnError lets it through).
+          // Without commandTimeout, a Redis that accepts connections but stopped answering (frozen,
+          // swapping, a half-open connection) would hold every write forever.
           connectTimeout: 500,
+          commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
           maxRetriesPerRequest: 1,
           enableOfflineQueue: false,
         })
@@ -78,6 +70,10 @@ async function securityPlugin(app: FastifyInstance, { config }: { config: Config
       timeWindow: config.rateLimit.windowMs,
       ...(redis && { redis, nameSpace: 'orders-inventory-rate-limit:' }),
       skipOnError: true,
+      // Each backend calling the service (the storefront, the back office) is one API key, often
+      // behind one address: counting by key keeps one busy caller from throttling the others.
+      keyGenerator: (request: FastifyRequest) =>
+        request.apiKeyName === undefined ? `ip:${request.ip}` : `key:${request.apiKeyName}`,
       // Reads, docs and health checks are never limited; the webhook is authenticated by its HMAC
       // and a payment provider's burst of deliveries must not be refused.
       allowList: (request: FastifyRequest) =>
@@ -88,39 +84,6 @@ async function securityPlugin(app: FastifyInstance, { config }: { config: Config
       }),
     })
   }
-
-  if (config.apiKeys.length > 0) {
-    const keys = config.apiKeys.map((key) => Buffer.from(key))
-    app.addHook('onRequest', async (request, reply) => {
-      if (!NEEDS_API_KEY.has(routeKey(request.method, request.routeOptions.url))) return
-      const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
-      if (given === undefined || !keys.some((key) => sameBytes(Buffer.from(given), key))) {
-        reply.header('WWW-Authenticate', 'Bearer')
-        throw new DomainError('API_KEY_REQUIRED', 'Missing or invalid API key')
-      }
-    })
-  }
-
-  // The OpenAPI document says which operations take the key (when the service is given keys).
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    if (!methods.some((method) => NEEDS_API_KEY.has(routeKey(method, route.url)))) return
-    const schema = (route.schema ??= {}) as { security?: unknown; response?: Record<string, unknown> }
-    schema.security = [{}, { apiKey: [] }]
-    schema.response = {
-      ...schema.response,
-      401: {
-        description: 'Missing or invalid API key (only when the service is configured with API_KEYS)',
-        type: 'object',
-        properties: { detail: { type: 'string' } },
-        required: ['detail'],
-      },
-    }
-  })
-}
-
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b)
 }
 
 export default fp(securityPlugin, { name: 'security' })

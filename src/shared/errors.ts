@@ -14,6 +14,10 @@ const statusByCode = {
   ORDER_CANCELED: 409,
   CONCURRENT_UPDATE: 409,
   API_KEY_REQUIRED: 401,
+  INSUFFICIENT_SCOPE: 403,
+  EVENT_ID_CONFLICT: 409,
+  WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE: 403,
+  CURRENCY_MISMATCH: 422,
 } as const
 
 export type DomainErrorCode = keyof typeof statusByCode

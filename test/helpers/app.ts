@@ -43,8 +43,6 @@ export async function startTestApp(
     LOG_LEVEL: 'silent',
     WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     DATABASE_URL: databaseUrl,
-    // Tests fire thousands of writes from one address; the rate-limit tests turn it back on.
-    RATE_LIMIT_MAX: '0',
     ...env,
   })
   const app = await buildApp(config)

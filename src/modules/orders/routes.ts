@@ -4,13 +4,13 @@ import { schemas } from './schemas.js'
 import * as service from './service.js'
 
 export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.post('/orders', { schema: schemas.create }, async (request, reply) => {
+  app.post('/orders', { schema: schemas.create, config: { scope: 'orders' } }, async (request, reply) => {
     const order = await service.placeOrder(app.db, request.body)
     app.metrics.orderPlaced()
     return reply.code(201).send(order)
   })
 
-  app.get('/orders', { schema: schemas.list }, async (request, reply) => {
+  app.get('/orders', { schema: schemas.list, config: { scope: 'read' } }, async (request, reply) => {
     const page = pageOf(request.query)
     const filter = { status: request.query.status, productId: request.query.product_id }
     const { items, total } = await service.listOrders(app.db, filter, page)
@@ -18,17 +18,17 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return items
   })
 
-  app.get('/orders/:order_id', { schema: schemas.get }, async (request) =>
+  app.get('/orders/:order_id', { schema: schemas.get, config: { scope: 'read' } }, async (request) =>
     service.getOrder(app.db, request.params.order_id),
   )
 
-  app.put('/orders/:order_id', { schema: schemas.update }, async (request) => {
+  app.put('/orders/:order_id', { schema: schemas.update, config: { scope: 'orders' } }, async (request) => {
     const { order, changed } = await service.changeOrderStatus(app.db, request.params.order_id, request.body.status)
     if (changed) app.metrics.orderMovedTo(order.status)
     return order
   })
 
-  app.delete('/orders/:order_id', { schema: schemas.remove }, async (request, reply) => {
+  app.delete('/orders/:order_id', { schema: schemas.remove, config: { scope: 'orders' } }, async (request, reply) => {
     const outcome = await service.cancelOrDeleteOrder(app.db, request.params.order_id)
     if (outcome === 'canceled') app.metrics.orderMovedTo('CANCELED')
     return reply.code(204).send(null)

@@ -5,19 +5,19 @@ import { schemas } from './schemas.js'
 import * as service from './service.js'
 
 export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.post('/products', { schema: schemas.create }, async (request, reply) => {
+  app.post('/products', { schema: schemas.create, config: { scope: 'admin' } }, async (request, reply) => {
     const product = await service.createProduct(app.db, request.body)
     return reply.code(201).send(product)
   })
 
-  app.get('/products', { schema: schemas.list }, async (request, reply) => {
+  app.get('/products', { schema: schemas.list, config: { scope: 'read' } }, async (request, reply) => {
     const page = pageOf(request.query)
     const { json, total, ...contents } = await service.listProducts(app.db, page)
     setPageHeaders(request, reply, page, total, contents)
     return sendJsonText(reply, json)
   })
 
-  app.get('/products/:product_id', { schema: schemas.get }, async (request) =>
+  app.get('/products/:product_id', { schema: schemas.get, config: { scope: 'read' } }, async (request) =>
     service.getProduct(app.db, request.params.product_id),
   )
 
@@ -25,13 +25,18 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.route({
       method,
       url: '/products/:product_id',
+      config: { scope: 'admin' },
       schema: { ...schemas.update, summary: `${schemas.update.summary}${method === 'PATCH' ? ' (same as PUT)' : ''}` },
       handler: async (request) => service.updateProduct(app.db, request.params.product_id, request.body),
     })
   }
 
-  app.delete('/products/:product_id', { schema: schemas.remove }, async (request, reply) => {
-    await service.deleteProduct(app.db, request.params.product_id)
-    return reply.code(204).send(null)
-  })
+  app.delete(
+    '/products/:product_id',
+    { schema: schemas.remove, config: { scope: 'admin' } },
+    async (request, reply) => {
+      await service.deleteProduct(app.db, request.params.product_id)
+      return reply.code(204).send(null)
+    },
+  )
 }
