@@ -36,7 +36,7 @@ export const Pagination = Type.Object({
       minimum: 0,
       maximum: MAX_ID,
       description:
-        'Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id.',
+        'Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422).',
     }),
   ),
 })
