@@ -10,5 +10,9 @@ export async function registerModules(app: FastifyInstance, config: Config, vers
   await app.register(generalRoutes, { version })
   await app.register(productRoutes)
   await app.register(orderRoutes)
-  await app.register(webhookRoutes, { secrets: config.webhookSecrets })
+  await app.register(webhookRoutes, {
+    secrets: config.webhookSecrets,
+    currency: config.currency,
+    toleranceSeconds: config.webhookToleranceSeconds,
+  })
 }

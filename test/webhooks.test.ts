@@ -1,7 +1,14 @@
-import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestApp, TEST_WEBHOOK_SECRET, type TestApp } from './helpers/app.js'
+import { startTestApp, type TestApp } from './helpers/app.js'
 import { createOrder, createProduct, setOrderStatus } from './helpers/builders.js'
+import { sample } from './helpers/metrics.js'
+import {
+  nowSeconds,
+  sendRawWebhook,
+  standardSignature,
+  standardWebhookHeaders,
+  webhookHmac as hmac,
+} from './helpers/webhooks.js'
 
 let api: TestApp
 beforeAll(async () => {
@@ -10,8 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await api.close()
 })
-
-const hmac = (body: string, secret = TEST_WEBHOOK_SECRET) => createHmac('sha256', secret).update(body).digest('hex')
 
 let eventSequence = 0
 function paymentBody(orderId: number, extra: Record<string, unknown> = {}) {
@@ -241,36 +246,27 @@ describe('outcomes', () => {
   it('when X-Event-Id is repeated, then the first value is the identity', async () => {
     const order = await pendingOrder()
     const id = `evt-repeat-${order.id}`
-    expect((await signed(paymentBody(order.id), { 'x-event-id': `${id}, ${id}` })).body.event_id).toBe(id)
+    const body = paymentBody(order.id)
+    const first = await sendRawWebhook(api.app, body, [
+      ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+      ['X-Event-Id', id],
+      ['X-Event-Id', `${id}-second`],
+    ])
+    expect(first.body.event_id).toBe(id)
     expect((await signed(paymentBody(order.id), { 'x-event-id': id })).body.status).toBe('duplicate')
   })
 
   it('when X-Event-Id carries UTF-8, then the identity comes back as sent', async () => {
     const order = await pendingOrder()
     const body = paymentBody(order.id)
-    await api.app.listen({ host: '127.0.0.1', port: 0 })
-    const address = api.app.server.address()
-    const port = typeof address === 'object' && address ? address.port : 0
     const eventId = `évt-☃-${order.id}`
     // Raw bytes: Node's HTTP client refuses non-latin1 header values, providers do send UTF-8.
-    const request = Buffer.concat([
-      Buffer.from(
-        `POST /webhooks/payment HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n` +
-          `X-Webhook-Signature: sha256=${hmac(body)}\r\nX-Event-Id: `,
-      ),
-      Buffer.from(eventId, 'utf8'),
-      Buffer.from(`\r\n\r\n${body}`),
+    const response = await sendRawWebhook(api.app, body, [
+      ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+      ['X-Event-Id', Buffer.from(eventId, 'utf8')],
     ])
-    const { connect } = await import('node:net')
-    const answer = await new Promise<string>((resolve) => {
-      const chunks: Buffer[] = []
-      const socket = connect(port, '127.0.0.1', () => socket.write(request))
-      socket.on('data', (chunk) => chunks.push(chunk))
-      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    })
-    expect(answer).toMatch(/^HTTP\/1\.1 200/)
-    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({
       status: 'processed',
       event_id: eventId,
     })
@@ -376,5 +372,409 @@ describe('outcomes', () => {
     const response = await signed(body)
     expect([400, 422]).toContain(response.status)
     expect(response.body).toHaveProperty('detail')
+  })
+})
+
+describe('event identity', () => {
+  it('when X-Event-Id holds commas, then it is taken whole: batch,3 and batch,4 are two events', async () => {
+    const [first, second] = [await pendingOrder(), await pendingOrder()]
+    const three = await signed(paymentBody(first.id), { 'x-event-id': 'batch,3' })
+    const four = await signed(paymentBody(second.id), { 'x-event-id': 'batch,4' })
+    expect(three.body).toMatchObject({ status: 'processed', event_id: 'batch,3', order_id: first.id })
+    expect(four.body).toMatchObject({ status: 'processed', event_id: 'batch,4', order_id: second.id })
+    expect(await orderStatus(second.id)).toBe('PAID')
+  })
+
+  it('when X-Event-Id is not valid UTF-8, then 422 naming the header, and two such ids do not collide', async () => {
+    const order = await pendingOrder()
+    for (const bytes of [Buffer.from('evt-\xff', 'latin1'), Buffer.from('evt-\xfe', 'latin1')]) {
+      const body = paymentBody(order.id)
+      const response = await sendRawWebhook(api.app, body, [
+        ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+        ['X-Event-Id', bytes],
+      ])
+      expect(response.status).toBe(422)
+      expect(response.body.detail).toEqual([
+        { loc: ['header', 'x-event-id'], msg: expect.any(String), type: expect.any(String) },
+      ])
+      expect(await orderStatus(order.id)).toBe('PENDING')
+    }
+    // Through inject too: header values are latin1 strings, one character per byte.
+    const response = await signed(paymentBody(order.id), { 'x-event-id': 'evt-\xff' })
+    expect(response.status).toBe(422)
+    expect(await orderStatus(order.id)).toBe('PENDING')
+  })
+
+  it('when X-Event-Id starts with a byte order mark, then the mark is part of the identity', async () => {
+    const [first, second] = [await pendingOrder(), await pendingOrder()]
+    const id = `evt-bom-${first.id}`
+    expect((await signed(paymentBody(first.id), { 'x-event-id': id })).body.status).toBe('processed')
+    const body = paymentBody(second.id)
+    const marked = await sendRawWebhook(api.app, body, [
+      ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+      ['X-Event-Id', Buffer.from(`\ufeff${id}`, 'utf8')],
+    ])
+    expect(marked.status).toBe(200)
+    expect(marked.body).toMatchObject({ status: 'processed', event_id: `\ufeff${id}` })
+  })
+
+  it('when X-Event-Id is longer than 200 characters, then 422; 200 characters (not bytes) are accepted', async () => {
+    const order = await pendingOrder()
+    const tooLong = await signed(paymentBody(order.id), { 'x-event-id': 'e'.repeat(201) })
+    expect(tooLong.status).toBe(422)
+    expect(tooLong.body.detail).toEqual([
+      { loc: ['header', 'x-event-id'], msg: expect.any(String), type: 'string_too_long' },
+    ])
+    expect(await orderStatus(order.id)).toBe('PENDING')
+
+    const longest = '☃'.repeat(200) // 200 characters, 600 bytes
+    const body = paymentBody(order.id)
+    const accepted = await sendRawWebhook(api.app, body, [
+      ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+      ['X-Event-Id', Buffer.from(longest, 'utf8')],
+    ])
+    expect(accepted.status).toBe(200)
+    expect(accepted.body).toMatchObject({ status: 'processed', event_id: longest })
+  })
+
+  it('when an event id is reused for another order, then 409 and neither order changes', async () => {
+    for (const [where, send] of [
+      ['header', (orderId: number, id: string) => signed(paymentBody(orderId), { 'x-event-id': id })],
+      ['body', (orderId: number, id: string) => signed(paymentBody(orderId, { event_id: id }))],
+    ] as const) {
+      const [first, second] = [await pendingOrder(), await pendingOrder()]
+      const id = `evt-reused-${where}-${first.id}`
+      expect((await send(first.id, id)).body.status).toBe('processed')
+      await setOrderStatus(api, first.id, 'SHIPPED')
+      const reused = await send(second.id, id)
+      expect(reused.status).toBe(409)
+      expect(reused.body).toEqual({ detail: 'Event id already used for a different event' })
+      expect(await orderStatus(first.id)).toBe('SHIPPED')
+      expect(await orderStatus(second.id)).toBe('PENDING')
+      // The real delivery of the first event is still recognised as a repeat.
+      expect((await send(first.id, id)).body).toMatchObject({ status: 'duplicate', order_id: first.id })
+    }
+  })
+
+  it('when an event id is reused for another event type, then 409 and the order is unchanged', async () => {
+    const order = await pendingOrder()
+    const id = `evt-type-${order.id}`
+    const refunded = await signed(paymentBody(order.id, { event: 'payment.refunded' }), { 'x-event-id': id })
+    expect(refunded.body.status).toBe('ignored')
+    const succeeded = await signed(paymentBody(order.id), { 'x-event-id': id })
+    expect(succeeded.status).toBe(409)
+    expect(succeeded.body).toEqual({ detail: 'Event id already used for a different event' })
+    expect(await orderStatus(order.id)).toBe('PENDING')
+  })
+})
+
+describe('currency', () => {
+  it('when the currency is not CURRENCY, then 422 with a message, the order is unchanged and the retry is processed', async () => {
+    const order = await pendingOrder()
+    const id = `evt-currency-${order.id}`
+    const wrong = await signed(paymentBody(order.id, { currency: 'EUR' }), { 'x-event-id': id })
+    expect(wrong.status).toBe(422)
+    expect(typeof wrong.body.detail).toBe('string')
+    expect(wrong.body.detail).toContain('EUR')
+    expect(await orderStatus(order.id)).toBe('PENDING')
+    // Nothing was recorded: the same event, sent again in the right currency, is processed.
+    const retry = await signed(paymentBody(order.id, { currency: 'USD' }), { 'x-event-id': id })
+    expect(retry.status).toBe(200)
+    expect(retry.body).toMatchObject({ status: 'processed', event_id: id })
+  })
+
+  it('when CURRENCY is set, then payments must name that code (in any case) or none', async () => {
+    const euros = await startTestApp({ CURRENCY: 'EUR' })
+    try {
+      const send = async (currency: string | undefined) => {
+        const order = await createOrder(euros, (await createProduct(euros)).id)
+        const body = paymentBody(order.id, { currency })
+        const response = await euros.request('POST', '/webhooks/payment', body, {
+          'content-type': 'application/json',
+          'x-webhook-signature': `sha256=${hmac(body)}`,
+        })
+        return response.status
+      }
+      expect(await send('USD')).toBe(422)
+      expect(await send('eur')).toBe(200)
+      expect(await send('EURO')).toBe(422)
+      expect(await send('EUR')).toBe(200)
+      expect(await send(undefined)).toBe(200)
+    } finally {
+      await euros.close()
+    }
+  })
+})
+
+describe('Standard Webhooks', () => {
+  const WHSEC = `whsec_${Buffer.from('a 32-byte secret for the tests!!').toString('base64')}`
+  let standard: TestApp
+  beforeAll(async () => {
+    standard = await startTestApp({ WEBHOOK_SECRET: `${WHSEC}, second-secret`, WEBHOOK_TOLERANCE_SECONDS: '60' })
+  })
+  afterAll(async () => {
+    await standard.close()
+  })
+
+  let messageSequence = 0
+  const messageId = () => `msg_${++messageSequence}_${Date.now()}`
+
+  function deliverTo(app: TestApp, body: string, headers: Record<string, string>) {
+    return app.request('POST', '/webhooks/payment', body, { 'content-type': 'application/json', ...headers })
+  }
+
+  async function pendingOrderOf(app: TestApp) {
+    return createOrder(app, (await createProduct(app, { price: 10, stock: 10 })).id)
+  }
+
+  it('when signed with webhook-id, webhook-timestamp and webhook-signature, then processed with webhook-id as identity', async () => {
+    const order = await pendingOrder()
+    const body = paymentBody(order.id, { event_id: 'ignored-body-id' })
+    const id = messageId()
+    const response = await deliver(body, standardWebhookHeaders(body, { id }))
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({ status: 'processed', event_id: id, new_status: 'PAID' })
+    expect(await orderStatus(order.id)).toBe('PAID')
+  })
+
+  it('when the secret is whsec_<base64>, then its decoded bytes sign, not its text', async () => {
+    const order = await pendingOrderOf(standard)
+    const body = paymentBody(order.id)
+    const id = messageId()
+    const timestamp = nowSeconds()
+    // Keyed with the text `whsec_...` itself: what a receiver that forgot to decode it would accept.
+    const textKeyed = standardSignature(id, timestamp, body, Buffer.from(WHSEC))
+    const refused = await deliverTo(standard, body, {
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': textKeyed,
+    })
+    expect(refused.status).toBe(403)
+    const accepted = await deliverTo(standard, body, standardWebhookHeaders(body, { id, timestamp, secrets: [WHSEC] }))
+    expect(accepted.status).toBe(200)
+    expect(accepted.body).toMatchObject({ status: 'processed', event_id: id })
+  })
+
+  it('when webhook-signature lists several signatures and one is valid, then it is accepted', async () => {
+    const order = await pendingOrderOf(standard)
+    const body = paymentBody(order.id)
+    const id = messageId()
+    const headers = standardWebhookHeaders(body, { id, secrets: ['retired-secret', WHSEC] })
+    headers['webhook-signature'] = `v1a,c2lnbmVkIHdpdGggZWQyNTUxOQ== ${headers['webhook-signature']} v2,future`
+    const response = await deliverTo(standard, body, headers)
+    expect(response.status).toBe(200)
+    expect(response.body.status).toBe('processed')
+  })
+
+  it('when signed with the second secret of WEBHOOK_SECRET, then it verifies (rotation)', async () => {
+    const order = await pendingOrderOf(standard)
+    const body = paymentBody(order.id)
+    const response = await deliverTo(
+      standard,
+      body,
+      standardWebhookHeaders(body, { id: messageId(), secrets: ['second-secret'] }),
+    )
+    expect(response.status).toBe(200)
+    expect(response.body.status).toBe('processed')
+  })
+
+  type Tamper = (headers: Record<string, string>, body: string) => { headers: Record<string, string>; body: string }
+  const replace =
+    (name: string, value: (current: string) => string | undefined): Tamper =>
+    (headers, body) => {
+      const changed = { ...headers }
+      const next = value(changed[name]!)
+      if (next === undefined) delete changed[name]
+      else changed[name] = next
+      return { headers: changed, body }
+    }
+  it.each<[string, Tamper]>([
+    [
+      'a secret that is not configured',
+      (_h, body) => ({ headers: standardWebhookHeaders(body, { id: 'msg_x', secrets: ['retired'] }), body }),
+    ],
+    [
+      'the body changed after signing',
+      (headers, body) => ({ headers, body: body.replace('payment.succeeded', 'payment.succeeded ') }),
+    ],
+    ['the timestamp changed after signing', replace('webhook-timestamp', (t) => String(Number(t) - 1))],
+    ['no v1, prefix', replace('webhook-signature', (s) => s.slice(3))],
+    ['another version only', replace('webhook-signature', (s) => `v1a,${s.slice(3)}`)],
+    ['a character that is not base64', replace('webhook-signature', (s) => `${s.slice(0, 10)}*${s.slice(11)}`)],
+    ['a truncated signature', replace('webhook-signature', (s) => s.slice(0, -4))],
+    ['trailing garbage', replace('webhook-signature', (s) => `${s}AA`)],
+    ['an empty v1,', replace('webhook-signature', () => 'v1,')],
+    ['no webhook-id', replace('webhook-id', () => undefined)],
+    ['no webhook-timestamp', replace('webhook-timestamp', () => undefined)],
+    ['a timestamp that is not Unix seconds', replace('webhook-timestamp', (t) => `${t}.5`)],
+  ])('when the Standard Webhooks signature has %s, then 403 and the order is untouched', async (_case, tamper) => {
+    const order = await pendingOrderOf(standard)
+    const original = paymentBody(order.id)
+    const { headers, body } = tamper(standardWebhookHeaders(original, { id: messageId(), secrets: [WHSEC] }), original)
+    const response = await deliverTo(standard, body, headers)
+    expect(response.status).toBe(403)
+    expect(response.body).toEqual({ detail: 'Invalid webhook signature' })
+    expect((await standard.request('GET', `/orders/${order.id}`)).body.status).toBe('PENDING')
+  })
+
+  it('when webhook-timestamp is signed but not Unix seconds, then it cannot be verified (403)', async () => {
+    const order = await pendingOrderOf(standard)
+    const body = paymentBody(order.id)
+    const now = nowSeconds()
+    for (const timestamp of [`${now}x`, `${now}.0`, `+${now}`, `-${now}`, '0x10', `${now}000000`]) {
+      const headers = standardWebhookHeaders(body, { id: messageId(), timestamp, secrets: [WHSEC] })
+      const response = await deliverTo(standard, body, headers)
+      expect(response.status, timestamp).toBe(403)
+    }
+    expect((await standard.request('GET', `/orders/${order.id}`)).body.status).toBe('PENDING')
+  })
+
+  it('when webhook-id and webhook-timestamp come without any signature, then 401', async () => {
+    const order = await pendingOrderOf(standard)
+    const body = paymentBody(order.id)
+    const response = await deliverTo(standard, body, {
+      'webhook-id': messageId(),
+      'webhook-timestamp': String(nowSeconds()),
+    })
+    expect(response.status).toBe(401)
+    expect(response.body).toEqual({ detail: 'Missing webhook signature' })
+  })
+
+  it.each([
+    ['too old', -120],
+    ['too far in the future', 120],
+  ])(
+    'when webhook-timestamp is %s for WEBHOOK_TOLERANCE_SECONDS, then 403 and the order is untouched',
+    async (_case, offset) => {
+      const order = await pendingOrderOf(standard)
+      const body = paymentBody(order.id)
+      const headers = standardWebhookHeaders(body, {
+        id: messageId(),
+        timestamp: nowSeconds() + offset,
+        secrets: [WHSEC],
+      })
+      const response = await deliverTo(standard, body, headers)
+      expect(response.status).toBe(403)
+      expect(response.body).toEqual({ detail: 'Webhook timestamp outside the tolerance' })
+      expect((await standard.request('GET', `/orders/${order.id}`)).body.status).toBe('PENDING')
+      // The signature is checked first: without a valid one, the clock is not discussed.
+      const forged = { ...headers, 'webhook-signature': standardSignature('x', 0, body, WHSEC) }
+      expect((await deliverTo(standard, body, forged)).body).toEqual({ detail: 'Invalid webhook signature' })
+      // The same delivery, signed now, is processed: nothing was recorded.
+      const fresh = standardWebhookHeaders(body, { id: headers['webhook-id'], secrets: [WHSEC] })
+      expect((await deliverTo(standard, body, fresh)).body.status).toBe('processed')
+    },
+  )
+
+  it('when WEBHOOK_TOLERANCE_SECONDS is not set, then 300 seconds apply, past or future', async () => {
+    for (const [offset, status] of [
+      [-240, 200],
+      [240, 200],
+      [-360, 403],
+      [360, 403],
+    ] as const) {
+      const order = await pendingOrder()
+      const body = paymentBody(order.id)
+      const response = await deliver(
+        body,
+        standardWebhookHeaders(body, { id: messageId(), timestamp: nowSeconds() + offset }),
+      )
+      expect(response.status, `offset ${offset}`).toBe(status)
+    }
+  })
+
+  it('when the same webhook-id is delivered again, then 200 duplicate and the order is untouched', async () => {
+    const order = await pendingOrder()
+    const body = paymentBody(order.id)
+    const id = messageId()
+    expect((await deliver(body, standardWebhookHeaders(body, { id }))).body.status).toBe('processed')
+    await setOrderStatus(api, order.id, 'SHIPPED')
+    // A retry of the provider: same id, new timestamp, signed again.
+    const again = await deliver(body, standardWebhookHeaders(body, { id, timestamp: nowSeconds() + 1 }))
+    expect(again.status).toBe(200)
+    expect(again.body).toMatchObject({ status: 'duplicate', event_id: id, order_id: order.id })
+    expect(await orderStatus(order.id)).toBe('SHIPPED')
+  })
+
+  it('when a captured signed delivery is re-sent under a new webhook-id, then 403 (the signature covers the id)', async () => {
+    const [victim, other] = [await pendingOrder(), await pendingOrder()]
+    const body = paymentBody(victim.id)
+    const captured = standardWebhookHeaders(body, { id: messageId() })
+    expect((await deliver(body, captured)).body.status).toBe('processed')
+    // Neither a fresh id nor the id of another, legitimate event can be put on this body.
+    const legitimate = messageId()
+    for (const id of [messageId(), legitimate]) {
+      const replay = await deliver(body, { ...captured, 'webhook-id': id })
+      expect(replay.status).toBe(403)
+      expect(replay.body).toEqual({ detail: 'Invalid webhook signature' })
+    }
+    const otherBody = paymentBody(other.id)
+    const real = await deliver(otherBody, standardWebhookHeaders(otherBody, { id: legitimate }))
+    expect(real.body).toMatchObject({ status: 'processed', event_id: legitimate, order_id: other.id })
+  })
+
+  it('when both signature styles are sent, then the Standard Webhooks headers decide', async () => {
+    const order = await pendingOrder()
+    const body = paymentBody(order.id)
+    const id = messageId()
+    const legacy = { 'x-webhook-signature': `sha256=${hmac(body)}`, 'x-event-id': `evt-both-${order.id}` }
+    const badStandard = { ...standardWebhookHeaders(body, { id, secrets: ['not-the-secret'] }) }
+    const refused = await deliver(body, { ...legacy, ...badStandard })
+    expect(refused.status).toBe(403)
+    expect(await orderStatus(order.id)).toBe('PENDING')
+
+    const accepted = await deliver(body, {
+      ...standardWebhookHeaders(body, { id }),
+      'x-webhook-signature': `sha256=${'0'.repeat(64)}`,
+      'x-event-id': `evt-both-${order.id}`,
+    })
+    expect(accepted.status).toBe(200)
+    expect(accepted.body).toMatchObject({ status: 'processed', event_id: id })
+  })
+
+  it('when a webhook-id is reused for another order, then 409', async () => {
+    const [first, second] = [await pendingOrder(), await pendingOrder()]
+    const id = messageId()
+    const firstBody = paymentBody(first.id)
+    expect((await deliver(firstBody, standardWebhookHeaders(firstBody, { id }))).body.status).toBe('processed')
+    const secondBody = paymentBody(second.id)
+    const reused = await deliver(secondBody, standardWebhookHeaders(secondBody, { id }))
+    expect(reused.status).toBe(409)
+    expect(reused.body).toEqual({ detail: 'Event id already used for a different event' })
+    expect(await orderStatus(second.id)).toBe('PENDING')
+  })
+
+  it('when a signed webhook-id is not valid UTF-8 or longer than 200 characters, then 422 naming it', async () => {
+    const order = await pendingOrder()
+    for (const id of [Buffer.from('msg_\xff', 'latin1'), Buffer.from('m'.repeat(201))]) {
+      const body = paymentBody(order.id)
+      const headers = standardWebhookHeaders(body, { id })
+      const response = await sendRawWebhook(api.app, body, Object.entries(headers))
+      expect(response.status).toBe(422)
+      expect(response.body.detail).toEqual([
+        { loc: ['header', 'webhook-id'], msg: expect.any(String), type: expect.any(String) },
+      ])
+    }
+    expect(await orderStatus(order.id)).toBe('PENDING')
+  })
+})
+
+describe('metrics', () => {
+  it('when deliveries fail on an event id conflict, the timestamp or the currency, then /metrics counts each', async () => {
+    const count = async (result: string) =>
+      sample((await api.request('GET', '/metrics')).text, 'webhook_events_total', { result })
+    const results = ['event_id_conflict', 'timestamp_out_of_tolerance', 'currency_mismatch']
+    const before = await Promise.all(results.map(count))
+
+    const [first, second] = [await pendingOrder(), await pendingOrder()]
+    const id = `evt-metrics-${first.id}`
+    await signed(paymentBody(first.id), { 'x-event-id': id })
+    expect((await signed(paymentBody(second.id), { 'x-event-id': id })).status).toBe(409)
+    const body = paymentBody(second.id)
+    const stale = standardWebhookHeaders(body, { id: `msg-metrics-${second.id}`, timestamp: nowSeconds() - 3600 })
+    expect((await deliver(body, stale)).status).toBe(403)
+    expect((await signed(paymentBody(second.id, { currency: 'GBP' }))).status).toBe(422)
+
+    expect(await Promise.all(results.map(count))).toEqual(before.map((value) => value + 1))
   })
 })

@@ -15,6 +15,9 @@ export type WebhookResult =
   | 'order_not_found'
   | 'order_canceled'
   | 'amount_mismatch'
+  | 'event_id_conflict'
+  | 'timestamp_out_of_tolerance'
+  | 'currency_mismatch'
   | 'error'
 
 export interface ServiceMetrics {
@@ -39,6 +42,9 @@ const webhookFailures: Partial<Record<DomainErrorCode, WebhookResult>> = {
   ORDER_NOT_FOUND: 'order_not_found',
   ORDER_CANCELED: 'order_canceled',
   PAYMENT_AMOUNT_MISMATCH: 'amount_mismatch',
+  EVENT_ID_CONFLICT: 'event_id_conflict',
+  WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE: 'timestamp_out_of_tolerance',
+  CURRENCY_MISMATCH: 'currency_mismatch',
 }
 
 /**
@@ -178,7 +184,7 @@ async function metricsPlugin(app: FastifyInstance) {
       },
     },
   }
-  app.get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
+  app.get('/metrics', { schema: metricsSchema, config: { scope: 'public' } }, async (_request, reply) => {
     reply.header('Content-Type', registry.contentType)
     return registry.metrics()
   })

@@ -146,6 +146,38 @@ describe('webhook signer', () => {
     expect(sent.code, sent.output).toBe(0)
     expect(JSON.parse(sent.output)).toMatchObject({ status: 'processed', order_id: order.id, new_status: 'PAID' })
   })
+
+  it('when npm run sign -- --standard signs a body, then the Standard Webhooks curl command is accepted once', async () => {
+    const order = await createOrder(api, (await createProduct(api, { price: 5, stock: 3 })).id, 1)
+    const body = JSON.stringify({ event: 'payment.succeeded', order_id: order.id, amount: 5 })
+    const id = `msg_sign_${order.id}`
+    const sign = runScript(
+      { WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, BASE_URL: baseUrl },
+      { script: 'scripts/sign.ts', args: ['--standard', '--id', id, body] },
+    )
+    const code = await sign.exited
+    const output = sign.output()
+    expect(code, output).toBe(0)
+    expect(output).toMatch(new RegExp(`^webhook-id: ${id}$`, 'm'))
+    expect(output).toMatch(/^webhook-timestamp: \d{10}$/m)
+    expect(output).toMatch(/^webhook-signature: v1,[A-Za-z0-9+/]{43}=$/m)
+    expect(output).not.toMatch(/X-Webhook-Signature/)
+    const command = output.split('\n').find((line) => line.startsWith('curl '))!
+    const sent = await bash(command, {})
+    expect(sent.code, sent.output).toBe(0)
+    expect(JSON.parse(sent.output)).toMatchObject({ status: 'processed', event_id: id, new_status: 'PAID' })
+    // The same command again is the same event: a duplicate.
+    expect(JSON.parse((await bash(command, {})).output)).toMatchObject({ status: 'duplicate', event_id: id })
+  })
+
+  it('when npm run sign gets an unknown option, then it prints the usage and exits with 2', async () => {
+    const sign = runScript(
+      { WEBHOOK_SECRET: TEST_WEBHOOK_SECRET },
+      { script: 'scripts/sign.ts', args: ['--stnadard', '{}'] },
+    )
+    expect(await sign.exited).toBe(2)
+    expect(sign.output()).toContain('usage: npm run sign')
+  })
 })
 
 describe('typed client', () => {

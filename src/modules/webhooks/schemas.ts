@@ -33,19 +33,56 @@ export type WebhookResult = Static<typeof WebhookResult>
 
 export const WebhookHeaders = Type.Object({
   'x-webhook-signature': Type.Optional(
-    Type.String({ description: '`sha256=<hex>` (or bare `<hex>`): HMAC-SHA256 of the raw body' }),
+    Type.String({
+      description:
+        '`sha256=<hex>` (or bare `<hex>`): HMAC-SHA256 of the raw body under a secret of WEBHOOK_SECRET. ' +
+        'Ignored when `webhook-signature` is present.',
+    }),
   ),
-  'x-event-id': Type.Optional(Type.String({ description: 'Delivery identity used to drop duplicates' })),
+  'x-event-id': Type.Optional(
+    Type.String({
+      description:
+        'Delivery identity used to drop duplicates, taken whole (commas included), UTF-8, at most 200 characters. ' +
+        'Ignored with Standard Webhooks headers (`webhook-id` is the identity then).',
+    }),
+  ),
+  'webhook-id': Type.Optional(
+    Type.String({
+      description:
+        'Standard Webhooks: the event identity (the same on every retry), covered by the signature; ' +
+        'UTF-8, at most 200 characters. Required with `webhook-signature`.',
+    }),
+  ),
+  'webhook-timestamp': Type.Optional(
+    Type.String({
+      description:
+        'Standard Webhooks: Unix seconds of this attempt, covered by the signature; more than ' +
+        'WEBHOOK_TOLERANCE_SECONDS (default 300) from now, past or future: 403. Required with `webhook-signature`.',
+    }),
+  ),
+  'webhook-signature': Type.Optional(
+    Type.String({
+      description:
+        'Standard Webhooks: space-separated `v1,<base64>` signatures, any one of which must be the base64 ' +
+        'HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{raw body}` under a secret of WEBHOOK_SECRET ' +
+        '(a `whsec_<base64>` secret is used decoded). When present, it decides instead of X-Webhook-Signature; ' +
+        'without a valid `webhook-id` and `webhook-timestamp` it cannot be verified (403).',
+    }),
+  ),
 })
 
 export const schemas = {
   payment: {
     tags: ['Webhooks'],
-    summary: 'Payment provider notification (HMAC-signed)',
+    summary: 'Payment provider notification (HMAC-signed, or Standard Webhooks)',
     description:
-      'The signature is checked over the raw body before anything in it is read. ' +
-      'Event identity: X-Event-Id, else the body `event_id` or `id`, else a hash of the body; ' +
-      'a delivery already processed answers `duplicate` and changes nothing.',
+      'Signed either with `X-Webhook-Signature` (HMAC of the body) or with Standard Webhooks headers ' +
+      '(`webhook-id`, `webhook-timestamp`, `webhook-signature`: HMAC of id, timestamp and body); ' +
+      'the signature is checked over the raw body before anything in it is read. ' +
+      'Event identity: `webhook-id` (Standard Webhooks), else X-Event-Id, else the body `event_id` or `id`, ' +
+      'else a hash of the body; a delivery already processed answers `duplicate` and changes nothing, and an ' +
+      'identity already used for another order or event type answers 409. A `currency` other than the ' +
+      "service's CURRENCY: 422.",
     headers: WebhookHeaders,
     body: PaymentEvent,
     security: [{ webhookSignature: [] }],
@@ -53,13 +90,20 @@ export const schemas = {
       200: described(WebhookResult, 'processed, duplicate or ignored'),
       400: errorResponse('Invalid JSON payload'),
       401: errorResponse('Missing webhook signature'),
-      403: errorResponse('Invalid webhook signature'),
+      403: errorResponse('Invalid webhook signature, or (Standard Webhooks) webhook timestamp outside the tolerance'),
       404: errorResponse('Order not found'),
-      409: errorResponse('The order is canceled (or was changed concurrently: retry)'),
+      409: errorResponse(
+        'The order is canceled, the event id was already used for a different event (another order_id or ' +
+          'event type), or the order was changed concurrently (retry)',
+      ),
       413: errorResponse('Request body is too large'),
       422: Type.Object(
         { detail: Type.Union([Type.String(), ValidationErrorResponse.properties.detail]) },
-        { description: 'Invalid payload (FastAPI-style list) or amount different from the order total (string)' },
+        {
+          description:
+            'Invalid payload or event id header (FastAPI-style list), or amount different from the order total ' +
+            'or currency different from CURRENCY (string)',
+        },
       ),
       ...databaseErrors,
     },

@@ -6,31 +6,80 @@ import { fromCents, hasAtMostTwoDecimals, toCents } from '../../shared/money.js'
 import { compileBodyValidator, toValidationIssues } from '../../shared/validation.js'
 import { lockOrder } from '../orders/repository.js'
 import { moveOrder } from '../orders/service.js'
+import { firstRawHeader, identityFromHeader } from './headers.js'
 import * as events from './repository.js'
 import { PaymentEvent, type WebhookResult } from './schemas.js'
-import { verifySignature } from './signature.js'
+import { verifySignature, verifyStandardSignature } from './signature.js'
 
 const PAYMENT_SUCCEEDED = 'payment.succeeded'
 const OPTIONAL_FIELDS = ['event', 'event_type', 'amount', 'currency', 'payment_id', 'event_id', 'id']
 const validatePaymentEvent = compileBodyValidator(PaymentEvent)
 
+export interface WebhookSettings {
+  /** WEBHOOK_SECRET: any one verifies (rotation). */
+  secrets: readonly string[]
+  /** CURRENCY: a payment naming another currency is refused. */
+  currency: string
+  /** WEBHOOK_TOLERANCE_SECONDS: how far `webhook-timestamp` may be from now. */
+  toleranceSeconds: number
+}
+
 export interface Delivery {
   /** The raw request body: the signature covers these exact bytes. */
   body: Buffer
-  signature: string | undefined
-  eventIdHeader: string | undefined
+  /** Node's `rawHeaders`: names and values alternately, repeats kept apart, values as latin1. */
+  rawHeaders: readonly string[]
 }
 
-/** One webhook delivery: authenticate it, read it, then apply it once. */
+/**
+ * One webhook delivery: authenticate it, read it, then apply it once. The order of the checks is
+ * part of the contract: signature (401/403, tolerance 403), body (400/422), identity header (422),
+ * currency (422), then in one transaction the identity (duplicate / 409) and the order (404/409/422).
+ */
 export async function receivePaymentWebhook(
   db: Db,
-  secrets: readonly string[],
+  settings: WebhookSettings,
   delivery: Delivery,
 ): Promise<WebhookResult> {
-  verifySignature(delivery.signature, delivery.body, secrets)
+  const identityHeader = authenticate(delivery, settings)
   const event = parsePaymentEvent(delivery.body)
-  const eventId = eventIdentity(delivery.eventIdHeader, event, delivery.body)
+  const eventId = eventIdentity(identityHeader, event, delivery.body)
+  if (event.currency !== undefined && event.currency.toUpperCase() !== settings.currency) {
+    // ISO 4217 codes are compared without case: providers such as Stripe send `usd`.
+    throw new DomainError(
+      'CURRENCY_MISMATCH',
+      `Payment currency ${JSON.stringify(event.currency)} does not match the store currency ${JSON.stringify(settings.currency)}`,
+    )
+  }
   return applyPaymentEvent(db, eventId, event)
+}
+
+/**
+ * Verifies the delivery's signature and says which header carries its identity.
+ *
+ * Two styles: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) and the
+ * original `X-Webhook-Signature` over the body alone. When `webhook-signature` is present (and not
+ * empty) the Standard Webhooks headers decide and `X-Webhook-Signature`/`X-Event-Id` are ignored;
+ * without it, a stray `webhook-id` or `webhook-timestamp` is ignored and the original style applies.
+ * Neither signature header: 401.
+ */
+function authenticate(delivery: Delivery, settings: WebhookSettings): { name: string; raw: string | undefined } {
+  const header = (name: string) => firstRawHeader(delivery.rawHeaders, name)
+  const standardSignature = header('webhook-signature')
+  if (standardSignature) {
+    const id = header('webhook-id')
+    verifyStandardSignature(
+      { id, timestamp: header('webhook-timestamp'), signature: standardSignature },
+      delivery.body,
+      settings.secrets,
+      settings.toleranceSeconds,
+    )
+    // Signed together with the body: this identity cannot be detached from it.
+    return { name: 'webhook-id', raw: id }
+  }
+  verifySignature(header('x-webhook-signature'), delivery.body, settings.secrets)
+  // Not covered by this style's signature: whoever holds a signed body can choose it.
+  return { name: 'x-event-id', raw: header('x-event-id') }
 }
 
 type ParsedEvent = PaymentEvent & { type: string }
@@ -59,22 +108,10 @@ function parsePaymentEvent(body: Buffer): ParsedEvent {
   return { ...event, type }
 }
 
-/** X-Event-Id, else the body's event_id or id, else a hash of the raw body. */
-function eventIdentity(header: string | undefined, event: PaymentEvent, body: Buffer): string {
-  // Node hands header bytes over as latin1 and joins repeated headers with ", ": undo both.
-  const fromHeader = header
-    ? Buffer.from(header.split(',')[0] ?? '', 'latin1')
-        .toString('utf8')
-        .trim()
-    : ''
-  if (fromHeader) {
-    if (fromHeader.length > 200) {
-      throw new RequestValidationError([
-        { loc: ['header', 'x-event-id'], msg: 'String should have at most 200 characters', type: 'string_too_long' },
-      ])
-    }
-    return fromHeader
-  }
+/** The identity header (webhook-id or X-Event-Id), else the body's event_id or id, else a hash of the raw body. */
+function eventIdentity(header: { name: string; raw: string | undefined }, event: PaymentEvent, body: Buffer): string {
+  const fromHeader = header.raw === undefined ? undefined : identityFromHeader(header.raw, header.name)
+  if (fromHeader !== undefined) return fromHeader
   const fromBody = event.event_id ?? event.id
   if (fromBody !== undefined) return String(fromBody)
   return `sha256:${createHash('sha256').update(body).digest('hex')}`
@@ -94,6 +131,10 @@ async function applyPaymentEvent(db: Db, eventId: string, event: ParsedEvent): P
     )
     if (!firstDelivery) {
       const previous = await events.findEvent(trx, eventId)
+      // An identity is one event: reused for another order or type, it is a conflict, not a repeat.
+      if (previous && (previous.order_id !== orderId || previous.event_type !== event.type)) {
+        throw new DomainError('EVENT_ID_CONFLICT', 'Event id already used for a different event')
+      }
       return { status: 'duplicate', event_id: eventId, order_id: previous?.order_id ?? orderId }
     }
     if (event.type !== PAYMENT_SUCCEEDED) {
