@@ -1,10 +1,12 @@
 # Orders & Inventory service. Multi-stage: the runtime image holds the compiled service and its
 # production dependencies only, runs as the unprivileged `node` user, and checks its own health.
+# Node 24 (Node 20 reached end of life in April 2026): CI replays these steps on Node 24 with
+# `npm run docker:dry-run -- --node 24`, which fails unless every FROM below says the same major.
 #
 #   docker build -t orders-inventory .
 #   docker run -p 8000:8000 -e WEBHOOK_SECRET=... -v orders-data:/app/data orders-inventory
 
-FROM node:20-bookworm-slim AS base
+FROM node:24-bookworm-slim AS base
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary is reachable.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -22,7 +24,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 DATABASE_URL=sqlite:/app/data/store.db
 COPY --from=deps /app/node_modules ./node_modules

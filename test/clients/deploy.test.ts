@@ -17,6 +17,9 @@ describe('container image', () => {
 
   it('when the Dockerfile is read, then it is multi-stage and the runtime holds production dependencies only, as a non-root user, with a health check', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3)
+    // Node 24 (Node 20 reached end of life): every base image, as `docker:dry-run -- --node 24` runs it.
+    const images = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]).filter((image) => image!.includes(':'))
+    expect(images).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim'])
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m)
     expect(runtime).toMatch(/COPY --from=deps \/app\/node_modules/)
     expect(runtime).toMatch(/^USER node$/m)
