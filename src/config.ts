@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
 
@@ -52,6 +53,7 @@ export const EnvSchema = Type.Object({
   CURRENCY: Type.String({
     default: 'USD',
     pattern: '^[A-Z]{3}$',
+    'x-expected': 'must be a three-letter ISO 4217 code in capitals, such as USD or EUR',
     description: "The store's currency (ISO 4217): a payment webhook naming another currency is refused (422).",
   }),
   LOG_LEVEL: Type.Union(
@@ -82,9 +84,8 @@ export const EnvSchema = Type.Object({
   }),
   TRUST_PROXY: Type.String({
     default: 'false',
-    pattern: '^\\S+$',
     description:
-      'Behind a proxy or load balancer: `true` (trust X-Forwarded-For from any hop), a hop count, or comma-separated proxy addresses/CIDRs. Sets the client address used in logs and rate limits.',
+      'Behind a proxy or load balancer: `true` (the one proxy in front: the client is the right-most X-Forwarded-For entry), a hop count, or comma-separated proxy addresses/CIDRs. Sets the client address used in logs and rate limits, and lets X-Forwarded-Proto/-Host (checked) into Link headers.',
   }),
   CORS_ORIGINS: Type.String({
     default: '',
@@ -116,6 +117,7 @@ export const EnvSchema = Type.Object({
   }),
   PUBLIC_URL: Type.String({
     default: '',
+    'x-expected': 'must be an origin such as https://api.shop.example (http or https, no path)',
     pattern: '^(https?://[^/?#\\s]+)?$',
     description:
       'The base URL clients use (`https://api.shop.example`): `Link` headers are built from it. Empty: from the request, with proxy headers only under TRUST_PROXY.',
@@ -180,36 +182,115 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
+const configError = (problems: string[]) =>
+  new ConfigError(`Invalid configuration (set in the environment or in .env):\n${problems.join('\n')}`)
+
+interface SettingSchema {
+  type?: string
+  anyOf?: { const?: unknown }[]
+  minimum?: number
+  maximum?: number
+  minLength?: number
+  pattern?: string
+  /** What a value must look like, said to a person: shown when the pattern does not match. */
+  'x-expected'?: string
+}
+
+/** The one sentence that says what is wrong with a setting's value, if anything. */
+function problemWith(schema: SettingSchema, value: string): string | undefined {
+  if (schema.anyOf) {
+    const allowed = schema.anyOf.map((option) => String(option.const))
+    return allowed.includes(value) ? undefined : `must be one of ${allowed.join(', ')}`
+  }
+  if (schema.type === 'integer') {
+    if (!/^-?\d+$/.test(value)) return 'must be a whole number'
+    const number = Number(value)
+    if (schema.minimum !== undefined && number < schema.minimum) return `must be at least ${schema.minimum}`
+    if (schema.maximum !== undefined && number > schema.maximum) return `must be at most ${schema.maximum}`
+    return undefined
+  }
+  if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) {
+    return schema['x-expected'] ?? `must match ${schema.pattern}`
+  }
+  return undefined
+}
+
+/** An IP address or CIDR, or one of proxy-addr's names (loopback, linklocal, uniquelocal). */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)
+}
+
 /** Parses and validates the environment once; throws ConfigError with every problem listed. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const raw: Record<string, unknown> = {}
+  const raw: Record<string, string> = {}
   for (const key of Object.keys(EnvSchema.properties)) {
     const value = source[key]
     if (value !== undefined && value !== '') raw[key] = value.trim()
   }
-  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Env
-  const lines = Value.Errors(EnvSchema, env).map((error) => {
-    const key = error.instancePath.replace(/^\//, '') || '(environment)'
-    return `  ${key}=${JSON.stringify(raw[key] ?? '')}: ${error.message}`
-  })
+  const problems: string[] = []
+  const say = (key: string, message: string, shown: string = raw[key] ?? '') =>
+    problems.push(`  ${key}=${JSON.stringify(shown)}: ${message}`)
+  const valid: Record<string, string> = {}
+  for (const [key, value] of Object.entries(raw)) {
+    const problem = problemWith(EnvSchema.properties[key as keyof Env] as SettingSchema, value)
+    if (problem) say(key, problem, key === 'DATABASE_URL' ? redactUrl(value) : value)
+    else valid[key] = value
+  }
+  // The checks below run on the values that passed (defaults for the others), so that one
+  // message lists every problem.
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, valid)) as Env
+
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(env.DATABASE_URL)) {
-    lines.push(
-      `  DATABASE_URL=${JSON.stringify(redactUrl(env.DATABASE_URL))}: expected sqlite:PATH or postgres://USER@HOST:PORT/DB`,
+    say(
+      'DATABASE_URL',
+      'expected sqlite:PATH (sqlite:./data/store.db) or postgres://USER:PASSWORD@HOST:5432/DB',
+      redactUrl(env.DATABASE_URL),
     )
   }
-  if (lines.length > 0) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
-
   const secrets = list(env.WEBHOOK_SECRET)
   if (env.NODE_ENV === 'production' && secrets.length === 0) {
-    throw new ConfigError('Invalid configuration:\n  WEBHOOK_SECRET is required when NODE_ENV=production')
+    problems.push('  WEBHOOK_SECRET is required when NODE_ENV=production (the secret your payment provider signs with)')
   }
-  const malformed = secrets.filter((secret) => secret.startsWith('whsec_') && !BASE64.test(secret.slice(6)))
-  if (malformed.length > 0) {
-    throw new ConfigError(
-      'Invalid configuration:\n  WEBHOOK_SECRET: a secret starting with whsec_ must be followed by base64 (as providers print it)',
+  if (secrets.some((secret) => secret.startsWith('whsec_') && !BASE64.test(secret.slice(6)))) {
+    problems.push('  WEBHOOK_SECRET: a secret starting with whsec_ must be followed by base64 (as providers print it)')
+  }
+  if (env.NODE_ENV === 'production' && secrets.some((secret) => Buffer.byteLength(secret) < 16)) {
+    problems.push(
+      '  WEBHOOK_SECRET: in production each secret must be at least 16 bytes (a random string of 32 or more)',
     )
   }
-  const apiKeys = parseApiKeys(env.API_KEYS)
+  for (const entry of list(env.TRUST_PROXY)) {
+    if (!['true', 'false'].includes(env.TRUST_PROXY) && !/^\d+$/.test(env.TRUST_PROXY) && !isProxyAddress(entry)) {
+      say(
+        'TRUST_PROXY',
+        `"${entry}" is not an IP address or CIDR: use true, a hop count, or addresses (10.0.0.0/8,127.0.0.1)`,
+      )
+    }
+  }
+  for (const origin of list(env.CORS_ORIGINS)) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s?#]+$/.test(origin)) {
+      say(
+        'CORS_ORIGINS',
+        `"${origin}" is not an origin: write it as a browser sends it, https://shop.example (no path)`,
+      )
+    }
+  }
+  if (env.REDIS_URL && !/^rediss?:\/\/\S+$/.test(env.REDIS_URL)) {
+    say('REDIS_URL', 'expected redis://HOST:6379 (or rediss:// for TLS)', redactUrl(env.REDIS_URL))
+  }
+  let apiKeys: ApiKey[] = []
+  try {
+    apiKeys = parseApiKeys(env.API_KEYS)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    problems.push(error.message.replace(/^Invalid configuration:\n/, ''))
+  }
+  if (problems.length > 0) throw configError(problems)
 
   return Object.freeze({
     env: env.NODE_ENV,
@@ -289,7 +370,44 @@ function parseTrustProxy(value: string): Config['trustProxy'] {
   return list(value)
 }
 
-/** Loads `./.env` when there is one; variables already set in the environment win. */
+/**
+ * Loads `./.env` when there is one; variables already set in the environment win. Node's own
+ * parser skips a line it cannot read and can swallow the lines after it (a stray word, an
+ * unclosed quote), so the file is checked first and every malformed line is reported.
+ */
 export function loadDotEnv(path = '.env'): void {
-  if (existsSync(path)) process.loadEnvFile(path)
+  if (!existsSync(path)) return
+  const problems = dotEnvProblems(readFileSync(path, 'utf8'))
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid ${path} file:\n${problems.map((problem) => `  ${problem}`).join('\n')}`)
+  }
+  process.loadEnvFile(path)
+}
+
+/** The malformed lines of a .env text: `NAME=value` lines, comments and blank lines are fine. */
+export function dotEnvProblems(text: string): string[] {
+  const problems: string[] = []
+  const lines = text.split(/\r?\n/)
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
+    if (!match) {
+      problems.push(`line ${index + 1}: expected NAME=value, found ${JSON.stringify(line.slice(0, 40))}`)
+      continue
+    }
+    const [, name, value = ''] = match
+    const quote = value[0]
+    if (quote !== '"' && quote !== "'" && quote !== '`') continue
+    // A quoted value may span lines; it must be closed somewhere.
+    let rest = value.slice(1)
+    let end = index
+    while (!rest.includes(quote) && end + 1 < lines.length) rest = lines[++end]!
+    if (!rest.includes(quote)) {
+      problems.push(`line ${index + 1}: the quoted value of ${name} is never closed (add the closing ${quote})`)
+      break
+    }
+    index = end
+  }
+  return problems
 }
