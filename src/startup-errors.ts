@@ -63,7 +63,10 @@ function explainDatabase(code: string, message: string, config: Config): string 
   const setting = `DATABASE_URL=${redactUrl(url)}`
   if (dialectOf(url) === 'sqlite') {
     const path = sqlitePathFromUrl(url)
-    if (code.startsWith('SQLITE_CANTOPEN') || ['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EEXIST', 'EROFS'].includes(code)) {
+    if (
+      code.startsWith('SQLITE_CANTOPEN') ||
+      ['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EEXIST', 'EROFS'].includes(code)
+    ) {
       return `${setting}: cannot open or create the SQLite file ${path} (${code}): make sure its folder can be created and written by this user, or choose another path.`
     }
     if (code === 'SQLITE_NOTADB')
