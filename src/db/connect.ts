@@ -50,7 +50,9 @@ export function openSqlite(path: string): SQLite.Database {
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
-  // Another process holding the write lock (a migration, a second instance) is waited for, not failed.
+  // A statement that finds the file locked by another process (a migration, a second instance) waits
+  // up to 5 s, not failing at once. Except the group commit's BEGIN IMMEDIATE, the one statement
+  // that waits for the write lock: it waits off the event loop instead (group-commit.ts).
   sqlite.pragma('busy_timeout = 5000')
   return sqlite
 }
@@ -70,7 +72,8 @@ class TransactionalDdlAdapter extends SqliteAdapter {
  * SQLite through the group-commit driver (group-commit.ts). Its batches begin with BEGIN
  * IMMEDIATE: SQLite's plain BEGIN takes the write lock only at the first write, so a transaction
  * that read first could fail when another process (a second instance, a migration, a seed) wrote
- * meanwhile; IMMEDIATE takes the lock up front and waits for it (busy_timeout).
+ * meanwhile; IMMEDIATE takes the lock up front. While another process holds it, the writer waits
+ * without blocking the event loop, up to DATABASE_CONNECT_TIMEOUT_MS (then SQLITE_BUSY: 503).
  */
 function sqliteGroupCommitDialect(driver: GroupCommitDriver): KyselyDialect {
   return {
@@ -194,7 +197,7 @@ export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}):
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   }
   const sqlite = openSqlite(sqlitePathFromUrl(config.url))
-  const driver = new GroupCommitDriver(sqlite)
+  const driver = new GroupCommitDriver(sqlite, { lockTimeoutMs: config.connectTimeoutMs })
   const db = new Kysely<Database>({ dialect: sqliteGroupCommitDialect(driver), plugins: [withoutRowLocks] })
   sqliteHandles.set(db.getExecutor().adapter, { sqlite, driver })
   return db

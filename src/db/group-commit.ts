@@ -3,6 +3,10 @@ import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kys
 
 /** The most writes one commit carries; the batch commits at once when it reaches it. */
 const MAX_BATCH = 256
+/** Writers waiting for another process's write lock try again after 1 ms, then 2, 4... up to this. */
+const MAX_LOCK_POLL_MS = 50
+/** The longest wait for another process's write lock, unless the driver is told otherwise. */
+const DEFAULT_LOCK_TIMEOUT_MS = 5000
 
 interface Batch {
   writes: number
@@ -18,6 +22,37 @@ interface Batch {
 export interface CommitStats {
   commits: number
   writes: number
+  /** Writes that found the write lock held by another process and waited for it. */
+  lockWaits: number
+  /** Of those, the writes that gave up at the deadline (SQLITE_BUSY: 503). */
+  lockTimeouts: number
+}
+
+export interface GroupCommitOptions {
+  /** The longest a write waits for another process's write lock (DATABASE_CONNECT_TIMEOUT_MS). */
+  lockTimeoutMs?: number
+}
+
+/**
+ * A write that waited for another process's write lock and did not get it: the deadline passed,
+ * or the database was closed meanwhile. Nothing of the write ran. Its code is SQLite's own for a
+ * lock still held when the busy timeout ran out, so it means the same (503, Retry-After).
+ */
+export class WriteLockError extends Error {
+  override name = 'WriteLockError'
+  readonly code = 'SQLITE_BUSY'
+}
+
+interface LockWaiter {
+  /** The lock was taken for the waiters (a batch is open), or something else happened: try again. */
+  wake: () => void
+}
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms))
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
 }
 
 /**
@@ -35,19 +70,44 @@ export interface CommitStats {
  *   logic belongs in a transaction, as it does on PostgreSQL.
  * - Each write's caller gets its result only once the batch's commit is on disk, and an error
  *   if the commit fails. So a 201 still means the order is durable, exactly as before.
+ * - Another process (a second instance, a seed, a migration) may hold the file's write lock. The
+ *   batch's `BEGIN IMMEDIATE` then does not wait inside SQLite: its busy handler would sleep on the
+ *   event loop, and the whole process (health checks, reads) with it. It runs with a zero busy
+ *   timeout (every other statement keeps the connection's busy_timeout), and on SQLITE_BUSY the
+ *   writer lends the connection (reads and this process's other work go on) and waits, in a queue
+ *   of the writers waiting for the lock, in their order of arrival; one poller tries the lock
+ *   again after 1 ms, 2, 4... up to 50 ms between tries. When it gets the lock it opens the batch
+ *   and wakes the queue, which joins that batch in order; writes that arrive meanwhile queue
+ *   behind them rather than overtake. A writer still waiting at its deadline (lockTimeoutMs,
+ *   DATABASE_CONNECT_TIMEOUT_MS), or when the database is closed, fails with SQLITE_BUSY (503)
+ *   before anything of it ran.
  *
  * One logical transaction runs at a time, as with Kysely's own SQLite driver: the connection is
- * held from acquire to release.
+ * held from acquire to release, except while lent (a read waiting for a commit, a write waiting for
+ * the lock), before that transaction has run anything.
  */
 export class GroupCommitDriver implements Driver {
   #queue: Promise<void> = Promise.resolve()
   #batch: Batch | undefined
   readonly #statements = new Map<string, SQLite.Statement>()
-  readonly stats: CommitStats = { commits: 0, writes: 0 }
+  readonly stats: CommitStats = { commits: 0, writes: 0, lockWaits: 0, lockTimeouts: 0 }
   /** Set while a write's savepoint is open: the batch cannot commit under it. */
   inWrite = false
+  /** Writers waiting for another process's write lock, first come first. */
+  readonly #lockWaiters: LockWaiter[] = []
+  #polling = false
+  #closed = false
+  readonly lockTimeoutMs: number
+  /** The connection's busy_timeout (openSqlite), put back after each `BEGIN IMMEDIATE`. */
+  readonly #busyTimeoutMs: number
 
-  constructor(private readonly sqlite: SQLite.Database) {}
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    options: GroupCommitOptions = {},
+  ) {
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
+    this.#busyTimeoutMs = sqlite.pragma('busy_timeout', { simple: true }) as number
+  }
 
   async init(): Promise<void> {}
 
@@ -70,7 +130,7 @@ export class GroupCommitDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    ;(connection as BatchedConnection).beginWrite()
+    return (connection as BatchedConnection).beginWrite()
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -94,15 +154,99 @@ export class GroupCommitDriver implements Driver {
       this.commitBatch()
     } finally {
       this.sqlite.close()
+      this.#closed = true
       unlock()
+      // Writers waiting for the lock are told that the database is closed (503).
+      for (const waiter of this.#lockWaiters.splice(0)) waiter.wake()
     }
   }
 
-  /** The open batch, begun if there is none. */
-  openBatch(): Batch {
+  /**
+   * The open batch, begun if there is none and the write lock is free right now; undefined while
+   * another process holds it, or while earlier writers wait for it (unless `waited`: the caller is
+   * one of them).
+   */
+  tryOpenBatch(waited: boolean): Batch | undefined {
     this.checkBatchAlive()
     if (this.#batch) return this.#batch
-    this.prepare('begin immediate').run()
+    if (!waited && this.#lockWaiters.length > 0) return undefined
+    return this.#beginImmediate() ? this.#newBatch() : undefined
+  }
+
+  /** `BEGIN IMMEDIATE` without waiting: false if another process holds the write lock. */
+  #beginImmediate(): boolean {
+    // SQLite applies this pragma when the statement is prepared: it cannot be a cached statement.
+    this.sqlite.pragma('busy_timeout = 0')
+    try {
+      this.prepare('begin immediate').run()
+      return true
+    } catch (error) {
+      if (isBusy(error)) return false
+      throw error
+    } finally {
+      this.sqlite.pragma(`busy_timeout = ${this.#busyTimeoutMs}`)
+    }
+  }
+
+  /**
+   * Waits, without the connection, until the poller has taken the write lock for the waiting
+   * writers (true: try again) or until `deadline` (false).
+   */
+  waitForWriteLock(deadline: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const waiter: LockWaiter = {
+        wake: () => {
+          clearTimeout(timer)
+          resolve(true)
+        },
+      }
+      const timer = setTimeout(
+        () => {
+          const at = this.#lockWaiters.indexOf(waiter)
+          if (at >= 0) this.#lockWaiters.splice(at, 1)
+          resolve(false)
+        },
+        Math.max(0, deadline - Date.now()),
+      )
+      this.#lockWaiters.push(waiter)
+      if (!this.#polling) void this.#pollWriteLock()
+    })
+  }
+
+  /**
+   * Tries the write lock for the waiting writers, with a backoff (1 ms doubling to
+   * MAX_LOCK_POLL_MS), holding the connection only for each try. Once it has the lock (the batch
+   * is open), it wakes all of them: in their order, they take the connection and join that batch.
+   */
+  async #pollWriteLock(): Promise<void> {
+    this.#polling = true
+    try {
+      let delay = 1
+      while (this.#lockWaiters.length > 0) {
+        await sleep(delay)
+        delay = Math.min(delay * 2, MAX_LOCK_POLL_MS)
+        if (this.#lockWaiters.length === 0) break
+        const unlock = await this.lock()
+        let wake: boolean
+        try {
+          wake = this.tryOpenBatch(true) !== undefined
+        } catch {
+          wake = true // not the lock (the database closed...): each writer tries and gets the error
+        } finally {
+          unlock()
+        }
+        if (wake) {
+          for (const waiter of this.#lockWaiters.splice(0)) waiter.wake()
+          delay = 1
+        }
+      }
+    } finally {
+      this.#polling = false
+    }
+  }
+
+  /** A batch, after its `BEGIN IMMEDIATE`. */
+  #newBatch(): Batch {
     let settle!: Batch['settle']
     const committed = new Promise<void>((resolve, reject) => {
       settle = (error) => (error === undefined ? resolve() : reject(error))
@@ -141,6 +285,10 @@ export class GroupCommitDriver implements Driver {
     this.inWrite = false
     batch.error = error
     batch.settle(error)
+  }
+
+  get closed(): boolean {
+    return this.#closed
   }
 
   /** True while `batch` is the open batch (not committed, not rolled back by SQLite). */
@@ -197,12 +345,44 @@ class BatchedConnection implements DatabaseConnection {
 
   #batch: Batch | undefined
 
-  beginWrite(): void {
-    const batch = this.driver.openBatch()
+  /**
+   * Opens this connection's write, in the open batch (begun if need be). Synchronous unless another
+   * process holds the write lock: the promise then settles once the write has joined a batch, or
+   * rejects with WriteLockError at the deadline.
+   */
+  beginWrite(): Promise<void> | undefined {
+    const batch = this.driver.tryOpenBatch(false)
+    if (!batch) return this.#waitForWriteLock()
+    this.#enterWrite(batch)
+    return undefined
+  }
+
+  #enterWrite(batch: Batch): void {
     this.driver.prepare('savepoint write').run()
     this.driver.inWrite = true
     this.#savepoint = true
     this.#batch = batch
+  }
+
+  async #waitForWriteLock(): Promise<void> {
+    const deadline = Date.now() + this.driver.lockTimeoutMs
+    this.driver.stats.lockWaits += 1
+    for (;;) {
+      // Lent meanwhile: reads, and this process's other work, go on.
+      this.unlock()
+      const retry = await this.driver.waitForWriteLock(deadline)
+      this.unlock = await this.driver.lock()
+      if (this.driver.closed) throw new WriteLockError('the database was closed while the write waited for the lock')
+      // At the deadline, one last try: the lock may have been freed since the poller's last.
+      const batch = this.driver.tryOpenBatch(true)
+      if (batch) return this.#enterWrite(batch)
+      if (!retry) {
+        this.driver.stats.lockTimeouts += 1
+        throw new WriteLockError(
+          `database is locked: another process held the write lock for more than ${this.driver.lockTimeoutMs} ms`,
+        )
+      }
+    }
   }
 
   endWrite(keep: boolean): void {
@@ -261,7 +441,8 @@ class BatchedConnection implements DatabaseConnection {
       return run<R>(statement, query)
     }
     // A single writing statement: a write of its own.
-    this.beginWrite()
+    const waiting = this.beginWrite()
+    if (waiting) await waiting
     let result: QueryResult<R>
     try {
       result = run<R>(statement, query)

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
-import { isConstraintViolation, isDatabaseUnavailable } from '../db/errors.js'
+import { isConstraintViolation, isDatabaseUnavailable, isStorageFull } from '../db/errors.js'
 import { DomainError, RequestValidationError, type ValidationIssue } from '../shared/errors.js'
 import { toValidationIssues } from '../shared/validation.js'
 
@@ -14,10 +14,10 @@ async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A body that failed to parse on an unknown route: the route is what is wrong.
     if (request.is404) return answerNoRoute(request, reply)
-    const { status, body } = toHttp(error, request)
+    const { status, body, retryAfter = 1 } = toHttp(error, request)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: (error as { code?: string }).code, status }, error.message)
-    if (status === 503) reply.header('Retry-After', '1')
+    if (status === 503) reply.header('Retry-After', String(retryAfter))
     return reply.code(status).send(body)
   })
 
@@ -51,7 +51,13 @@ async function errorsPlugin(app: FastifyInstance) {
 interface HttpFailure {
   status: number
   body: { detail: string | ValidationIssue[] }
+  /** Seconds, for a 503; 1 unless said. */
+  retryAfter?: number
 }
+
+// A full disk is not freed within a second: clients are asked to come back later (the instance's
+// /ready says "storage full" meanwhile, see plugins/db.ts).
+const STORAGE_FULL_RETRY_AFTER_S = 30
 
 const missingBody: ValidationIssue[] = [{ loc: ['body'], msg: 'Field required', type: 'missing' }]
 
@@ -72,6 +78,13 @@ function toHttp(error: FastifyError, request: FastifyRequest): HttpFailure {
       return { status: 413, body: { detail: 'Request body is too large' } }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, body: { detail: 'Unsupported media type: send Content-Type: application/json' } }
+  }
+  if (isStorageFull(error)) {
+    return {
+      status: 503,
+      body: { detail: 'Database storage is full, please retry later' },
+      retryAfter: STORAGE_FULL_RETRY_AFTER_S,
+    }
   }
   if (isDatabaseUnavailable(error)) return { status: 503, body: { detail: 'Database unavailable, please retry' } }
   if (isConstraintViolation(error)) {

@@ -130,6 +130,16 @@ async function metricsPlugin(app: FastifyInstance) {
     'Writes (transactions or single writing statements) made durable by those commits',
     (stats) => stats.writes,
   )
+  commitCounter(
+    'sqlite_write_lock_waits_total',
+    "Writes that found SQLite's write lock held by another process and waited for it (without blocking)",
+    (stats) => stats.lockWaits,
+  )
+  commitCounter(
+    'sqlite_write_lock_timeouts_total',
+    'Writes refused with 503 because the lock stayed held past DATABASE_CONNECT_TIMEOUT_MS',
+    (stats) => stats.lockTimeouts,
+  )
 
   new Gauge({
     name: 'service_ready',
