@@ -71,6 +71,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              service: string
               status: string
               uptime_seconds: number
               version: string
@@ -130,11 +131,14 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** List orders by id, optionally filtered by status and product */
+    /**
+     * List orders by id, optionally filtered by status and product
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
     get: {
       parameters: {
         query?: {
-          /** @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. */
+          /** @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422). */
           after_id?: number
           /** @description Page size (1..1000, default 100). */
           limit?: number
@@ -188,6 +192,28 @@ export interface paths {
             }[]
           }
         }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
         /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
         422: {
           headers: {
@@ -217,7 +243,10 @@ export interface paths {
       }
     }
     put?: never
-    /** Place an order: reserves stock atomically */
+    /**
+     * Place an order: reserves stock atomically
+     * @description Scope: `orders` or `admin` when the service runs with API_KEYS.
+     */
     post: {
       parameters: {
         query?: never
@@ -269,6 +298,28 @@ export interface paths {
                * @description ISO 8601, UTC
                */
               updated_at: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
             }
           }
         }
@@ -357,7 +408,10 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Get an order */
+    /**
+     * Get an order
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
     get: {
       parameters: {
         query?: never
@@ -401,6 +455,28 @@ export interface paths {
             }
           }
         }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
         /** @description Order not found */
         404: {
           headers: {
@@ -440,7 +516,10 @@ export interface paths {
         }
       }
     }
-    /** Change an order status (idempotent; canceling returns the stock) */
+    /**
+     * Change an order status (idempotent; canceling returns the stock)
+     * @description Scope: `orders` or `admin` when the service runs with API_KEYS.
+     */
     put: {
       parameters: {
         query?: never
@@ -510,8 +589,19 @@ export interface paths {
             }
           }
         }
-        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
         401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
           headers: {
             [name: string]: unknown
           }
@@ -594,7 +684,10 @@ export interface paths {
       }
     }
     post?: never
-    /** Cancel a PENDING or PAID order; delete a CANCELED one */
+    /**
+     * Cancel a PENDING or PAID order; delete a CANCELED one
+     * @description Scope: `orders` or `admin` when the service runs with API_KEYS.
+     */
     delete: {
       parameters: {
         query?: never
@@ -624,8 +717,19 @@ export interface paths {
             }
           }
         }
-        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
         401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
           headers: {
             [name: string]: unknown
           }
@@ -697,11 +801,14 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** List products by id */
+    /**
+     * List products by id
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
     get: {
       parameters: {
         query?: {
-          /** @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. */
+          /** @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422). */
           after_id?: number
           /** @description Page size (1..1000, default 100). */
           limit?: number
@@ -746,6 +853,28 @@ export interface paths {
             }[]
           }
         }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
         /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
         422: {
           headers: {
@@ -775,7 +904,10 @@ export interface paths {
       }
     }
     put?: never
-    /** Create a product */
+    /**
+     * Create a product
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     */
     post: {
       parameters: {
         query?: never
@@ -834,8 +966,19 @@ export interface paths {
             }
           }
         }
-        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
         401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
           headers: {
             [name: string]: unknown
           }
@@ -919,7 +1062,10 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Get a product */
+    /**
+     * Get a product
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
     get: {
       parameters: {
         query?: never
@@ -954,6 +1100,28 @@ export interface paths {
                * @description ISO 8601, UTC
                */
               updated_at: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
             }
           }
         }
@@ -996,7 +1164,10 @@ export interface paths {
         }
       }
     }
-    /** Update a product (partial: only the fields sent change) */
+    /**
+     * Update a product (partial: only the fields sent change)
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     */
     put: {
       parameters: {
         query?: never
@@ -1053,8 +1224,19 @@ export interface paths {
             }
           }
         }
-        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
         401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
           headers: {
             [name: string]: unknown
           }
@@ -1137,7 +1319,10 @@ export interface paths {
       }
     }
     post?: never
-    /** Delete a product (its orders stay readable) */
+    /**
+     * Delete a product (its orders stay readable)
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     */
     delete: {
       parameters: {
         query?: never
@@ -1167,8 +1352,19 @@ export interface paths {
             }
           }
         }
-        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
         401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
           headers: {
             [name: string]: unknown
           }
@@ -1219,7 +1415,10 @@ export interface paths {
     }
     options?: never
     head?: never
-    /** Update a product (partial: only the fields sent change) (same as PUT) */
+    /**
+     * Update a product (partial: only the fields sent change) (same as PUT)
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     */
     patch: {
       parameters: {
         query?: never
@@ -1276,8 +1475,19 @@ export interface paths {
             }
           }
         }
-        /** @description Missing or invalid API key (only when the service is configured with API_KEYS) */
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
         401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
           headers: {
             [name: string]: unknown
           }
@@ -1368,7 +1578,7 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Readiness: the database answers */
+    /** Readiness: the database answers and takes writes */
     get: {
       parameters: {
         query?: never
@@ -1390,7 +1600,7 @@ export interface paths {
             }
           }
         }
-        /** @description The database does not answer, or the service is shutting down */
+        /** @description The database does not answer or its storage is full, or the service is shutting down */
         503: {
           headers: {
             [name: string]: unknown
@@ -1421,16 +1631,22 @@ export interface paths {
     get?: never
     put?: never
     /**
-     * Payment provider notification (HMAC-signed)
-     * @description The signature is checked over the raw body before anything in it is read. Event identity: X-Event-Id, else the body `event_id` or `id`, else a hash of the body; a delivery already processed answers `duplicate` and changes nothing.
+     * Payment provider notification (HMAC-signed, or Standard Webhooks)
+     * @description Signed either with `X-Webhook-Signature` (HMAC of the body) or with Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`: HMAC of id, timestamp and body); the signature is checked over the raw body before anything in it is read. Event identity: `webhook-id` (Standard Webhooks), else X-Event-Id, else the body `event_id` or `id`, else a hash of the body; a delivery already processed answers `duplicate` and changes nothing, and an identity already used for another order or event type answers 409. A `currency` other than the service's CURRENCY: 422.
      */
     post: {
       parameters: {
         query?: never
         header?: {
-          /** @description Delivery identity used to drop duplicates */
+          /** @description Standard Webhooks: the event identity (the same on every retry), covered by the signature; UTF-8, at most 200 characters. Required with `webhook-signature`. */
+          'webhook-id'?: string
+          /** @description Standard Webhooks: space-separated `v1,<base64>` signatures, any one of which must be the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{raw body}` under a secret of WEBHOOK_SECRET (a `whsec_<base64>` secret is used decoded). When present, it decides instead of X-Webhook-Signature; without a valid `webhook-id` and `webhook-timestamp` it cannot be verified (403). */
+          'webhook-signature'?: string
+          /** @description Standard Webhooks: Unix seconds of this attempt, covered by the signature; more than WEBHOOK_TOLERANCE_SECONDS (default 300) from now, past or future: 403. Required with `webhook-signature`. */
+          'webhook-timestamp'?: string
+          /** @description Delivery identity used to drop duplicates, taken whole (commas included), UTF-8, at most 200 characters. Ignored with Standard Webhooks headers (`webhook-id` is the identity then). */
           'x-event-id'?: string
-          /** @description `sha256=<hex>` (or bare `<hex>`): HMAC-SHA256 of the raw body */
+          /** @description `sha256=<hex>` (or bare `<hex>`): HMAC-SHA256 of the raw body under a secret of WEBHOOK_SECRET. Ignored when `webhook-signature` is present. */
           'x-webhook-signature'?: string
         }
         path?: never
@@ -1501,7 +1717,7 @@ export interface paths {
             }
           }
         }
-        /** @description Invalid webhook signature */
+        /** @description Invalid webhook signature, or (Standard Webhooks) webhook timestamp outside the tolerance */
         403: {
           headers: {
             [name: string]: unknown
@@ -1523,7 +1739,7 @@ export interface paths {
             }
           }
         }
-        /** @description The order is canceled (or was changed concurrently: retry) */
+        /** @description The order is canceled, the event id was already used for a different event (another order_id or event type), or the order was changed concurrently (retry) */
         409: {
           headers: {
             [name: string]: unknown
@@ -1545,7 +1761,7 @@ export interface paths {
             }
           }
         }
-        /** @description Invalid payload (FastAPI-style list) or amount different from the order total (string) */
+        /** @description Invalid payload or event id header (FastAPI-style list), or amount different from the order total or currency different from CURRENCY (string) */
         422: {
           headers: {
             [name: string]: unknown

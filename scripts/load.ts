@@ -12,8 +12,8 @@
  *
  * The mix mirrors the old Locust test: list products 8, create product 2, create order 1,
  * get order 1, get product 1. Prints a table and writes an HTML report to reports/.
- * A service that rate-limits writes (RATE_LIMIT_MAX) will answer 429: start it with
- * RATE_LIMIT_MAX=0 to measure it.
+ * A service started with rate limiting on (RATE_LIMIT_MAX set) will answer 429: leave it off
+ * (the default) to measure the service.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -16,7 +16,12 @@ const ServiceInfo = Type.Object({
   ready: Type.String(),
 })
 
-const Health = Type.Object({ status: Type.String(), version: Type.String(), uptime_seconds: Type.Number() })
+const Health = Type.Object({
+  status: Type.String(),
+  service: Type.String(),
+  version: Type.String(),
+  uptime_seconds: Type.Number(),
+})
 const Ready = Type.Object({ status: Type.String(), database: Type.String() })
 
 export const generalRoutes: FastifyPluginAsyncTypebox<GeneralOptions> = async (app, { version }) => {
@@ -25,6 +30,7 @@ export const generalRoutes: FastifyPluginAsyncTypebox<GeneralOptions> = async (a
   app.get(
     '/',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['General'],
         summary: 'Service information',
@@ -45,30 +51,39 @@ export const generalRoutes: FastifyPluginAsyncTypebox<GeneralOptions> = async (a
   app.get(
     '/health',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['General'],
         summary: 'Liveness (no database call)',
         response: { 200: described(Health, 'The process is up') },
       },
     },
-    async () => ({ status: 'healthy', version, uptime_seconds: Math.round((Date.now() - startedAt) / 1000) }),
+    async () => ({
+      status: 'healthy',
+      service: 'orders-inventory',
+      version,
+      uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+    }),
   )
 
   app.get(
     '/ready',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['General'],
-        summary: 'Readiness: the database answers',
+        summary: 'Readiness: the database answers and takes writes',
         response: {
           200: described(Ready, 'Ready to serve'),
-          503: errorResponse('The database does not answer, or the service is shutting down'),
+          503: errorResponse('The database does not answer or its storage is full, or the service is shutting down'),
         },
       },
     },
     async (_request, reply) => {
       // A server shutting down asks its load balancer for no more traffic.
       if (app.shuttingDown) return reply.code(503).send({ detail: 'Shutting down' })
+      const storageProblem = app.databaseStorageProblem()
+      if (storageProblem) return reply.code(503).send({ detail: storageProblem })
       if (await app.isDatabaseReady()) return { status: 'ready', database: 'ok' }
       return reply.code(503).send({ detail: 'Database unavailable' })
     },
