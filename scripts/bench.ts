@@ -338,7 +338,7 @@ try {
   const service = await start(fromSource ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'], {
     NODE_ENV: 'production',
     DATABASE_URL: url,
-    WEBHOOK_SECRET: 'bench-secret',
+    WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '0',
     HOST: '127.0.0.1',

@@ -199,7 +199,7 @@ try {
     ...runtimeEnv,
     PORT: port,
     DATABASE_URL: `sqlite:${join(stage!.dir, 'data', 'store.db')}`,
-    WEBHOOK_SECRET: 'dry-run-secret',
+    WEBHOOK_SECRET: 'dry-run-webhook-secret-0123456789',
   }
   if (existsSync(join(stage!.dir, 'src'))) throw new Error('the runtime image holds the TypeScript sources')
   if (existsSync(join(stage!.dir, 'node_modules', 'typescript')))
