@@ -9,11 +9,19 @@
 # order stays, as order history does.
 set -euo pipefail
 
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  echo "Takes a few seconds. With API keys on, set API_KEY to an admin key."
+  exit 0
+fi
+
 BASE_URL="${BASE_URL:-http://127.0.0.1:8000}"
 BASE_URL="${BASE_URL%/}"
 WEBHOOK_SECRET="${WEBHOOK_SECRET:-dev-webhook-secret-change-me}"
 WEBHOOK_SECRET="${WEBHOOK_SECRET%%,*}" # with several (rotation), sign with the first
 BODY=""
+AUTH=()
+if [[ -n "${API_KEY:-}" ]]; then AUTH=(-H "Authorization: Bearer $API_KEY"); fi
 
 # call EXPECTED_STATUS METHOD PATH [JSON_BODY [EXTRA_CURL_ARGS...]]
 call() {
@@ -21,6 +29,7 @@ call() {
   shift 4 2>/dev/null || shift $#
   local args=(-sS -X "$method" "$BASE_URL$path" -w '\n%{http_code}')
   if [[ -n "$data" ]]; then args+=(-H 'Content-Type: application/json' --data-raw "$data"); fi
+  if [[ -n "${API_KEY:-}" ]]; then args+=(-H "Authorization: Bearer $API_KEY"); fi
   args+=("$@")
   local shown="curl -X $method '$BASE_URL$path'" arg
   if [[ -n "$data" ]]; then shown+=" -H 'Content-Type: application/json' -d '$data'"; fi
@@ -52,10 +61,10 @@ cleanup_after_failure() {
   if ((status != 0)) && [[ -n "$PRODUCT_ID" ]]; then
     echo "# cleaning up after the failure"
     for id in $ORDER_ID $SECOND_ID; do
-      curl -s -o /dev/null -X DELETE "$BASE_URL/orders/$id" || true # cancels (PENDING/PAID)
-      curl -s -o /dev/null -X DELETE "$BASE_URL/orders/$id" || true # deletes (CANCELED)
+      curl -s -o /dev/null -X DELETE "${AUTH[@]}" "$BASE_URL/orders/$id" || true # cancels (PENDING/PAID)
+      curl -s -o /dev/null -X DELETE "${AUTH[@]}" "$BASE_URL/orders/$id" || true # deletes (CANCELED)
     done
-    curl -s -o /dev/null -X DELETE "$BASE_URL/products/$PRODUCT_ID" || true
+    curl -s -o /dev/null -X DELETE "${AUTH[@]}" "$BASE_URL/products/$PRODUCT_ID" || true
   fi
   exit "$status"
 }

@@ -10,6 +10,7 @@ import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript'
 import * as prettier from 'prettier'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import { parseCli } from './cli.js'
 
 export const CLIENT_TYPES_PATH = resolve('client/schema.d.ts')
 
@@ -37,6 +38,16 @@ export async function generateClientTypes(document: OpenAPI3): Promise<string> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  parseCli(
+    `
+usage: npm run client:generate
+
+Writes client/schema.d.ts, the TypeScript types of the API, from the OpenAPI document the service
+builds (no server, no database file needed). Run it after changing a route's schema; a test fails
+while the committed file differs. Takes a few seconds.
+`,
+    {},
+  )
   writeFileSync(CLIENT_TYPES_PATH, await generateClientTypes(await openApiDocument()))
   console.log(`wrote ${CLIENT_TYPES_PATH}`)
 }

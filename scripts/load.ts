@@ -1,53 +1,69 @@
-/**
- * `npm run load`: the load test, against any BASE_URL (default http://127.0.0.1:8000).
- *
- *   npm run load                         25 users, 30 s of the mixed workload
- *   npm run load -- --users 200          the heavy run
- *   npm run load -- --scenario hot       200 users buying 10 products of stock 100, then checks
- *                                        that nothing was oversold (exit 1 if anything was)
- *   npm run load -- --wait 0.5-1.5       users pause between requests, as Locust users do
- *   npm run load -- --spawn-rate 100     users start gradually (per second), as Locust spawns them
- *   npm run load -- --soak 300           5 minutes of the mix, the server's memory sampled from
- *                                        /metrics; fails if it grew over 10% after warm-up
- *
- * The mix mirrors the old Locust test: list products 8, create product 2, create order 1,
- * get order 1, get product 1. Prints a table and writes an HTML report to reports/.
- * A service started with rate limiting on (RATE_LIMIT_MAX set) will answer 429: leave it off
- * (the default) to measure the service.
- */
+/** `npm run load`: the load test (see USAGE, or `npm run load -- --help`). */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseCli, usageError, withProgress } from './cli.js'
 import { formatTable, runLoad, type LoadResult } from './load/driver.js'
 import { htmlReport, svgCharts } from './load/report.js'
-import { createProducts, mixTasks, random, residentMemory, serverFailures, stockAccount } from './load/scenarios.js'
+import {
+  createProducts,
+  mixTasks,
+  placeOrder,
+  random,
+  residentMemory,
+  serverFailures,
+  stockAccount,
+} from './load/scenarios.js'
 
-const { values } = parseArgs({
-  options: {
-    users: { type: 'string' },
-    duration: { type: 'string', default: '30' },
-    scenario: { type: 'string', default: 'mix' },
-    soak: { type: 'string' },
-    'base-url': { type: 'string' },
-    'report-dir': { type: 'string', default: 'reports' },
-    // Also write the two charts as standalone SVG files into this folder (for docs/performance.md).
-    charts: { type: 'string' },
-    // Locust-style think time, seconds: --wait 0.5-1.5. Default none: each user sends as fast as answered.
-    wait: { type: 'string' },
-    // Locust's --spawn-rate: users started per second. Default: all at once.
-    'spawn-rate': { type: 'string' },
-  },
+const USAGE = `
+usage: npm run load -- [options]
+
+The load test, against a running service (start it first: npm start). The mix mirrors the old
+Locust test: list products 8, create product 2, create order 1, get order 1, get product 1. It
+prints a table and writes an HTML report to reports/. A run takes --duration seconds (30) plus a
+few seconds to set up; progress is shown every 5 seconds. Leave rate limiting off (the default:
+no RATE_LIMIT_MAX) or writes will be answered 429.
+
+  -u, --users N          simulated users (25; 200 for the hot scenario)
+  -d, --duration S       seconds to run (30)
+  -s, --scenario NAME    mix (default) or hot: 200 users buying 10 products of stock 100, then a
+                         check that nothing was oversold (exit 1 if anything was)
+      --soak S           S seconds of the mix, the server's memory sampled from /metrics; fails
+                         if it grew over 10% after warm-up
+  -w, --wait MIN-MAX     seconds each user pauses between requests, as Locust users do (0.5-1.5)
+      --spawn-rate N     users started per second, as Locust spawns them (default: all at once)
+      --base-url URL     the service (BASE_URL, else http://127.0.0.1:8000)
+      --report-dir DIR   where the HTML report goes (reports)
+      --charts DIR       also write the two charts as SVG files there
+  -h, --help             this text
+
+  npm run load -- --users 200 --duration 60
+  npm run load -- --scenario hot
+  npm run load -- -u 200 -w 0.5-1.5 --spawn-rate 100
+`
+const { values } = parseCli(USAGE, {
+  users: { type: 'string', short: 'u' },
+  duration: { type: 'string', short: 'd', default: '30' },
+  scenario: { type: 'string', short: 's', default: 'mix' },
+  soak: { type: 'string' },
+  'base-url': { type: 'string' },
+  'report-dir': { type: 'string', default: 'reports' },
+  charts: { type: 'string' },
+  wait: { type: 'string', short: 'w' },
+  'spawn-rate': { type: 'string' },
 })
 const waitMs = values.wait ? (values.wait.split('-').map((v) => Number(v) * 1000) as [number, number]) : undefined
 if (waitMs && (waitMs.length !== 2 || waitMs.some((v) => !Number.isFinite(v))))
-  throw new Error('--wait MIN-MAX, in seconds')
+  usageError(USAGE, '--wait MIN-MAX, in seconds (0.5-1.5)')
 const baseUrl = (values['base-url'] ?? process.env.BASE_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, '')
 const scenario = values.soak ? 'soak' : values.scenario!
-if (!['mix', 'hot', 'soak'].includes(scenario)) throw new Error(`unknown scenario ${scenario}: mix or hot`)
+if (!['mix', 'hot', 'soak'].includes(scenario)) usageError(USAGE, `unknown scenario ${scenario}: mix or hot`)
 const users = Number(values.users ?? (scenario === 'hot' ? 200 : 25))
+if (!Number.isInteger(users) || users < 1) usageError(USAGE, '--users N: a positive whole number')
 const spawnRate = values['spawn-rate'] === undefined ? undefined : Number(values['spawn-rate'])
-if (spawnRate !== undefined && !(spawnRate > 0)) throw new Error('--spawn-rate N: users started per second, N > 0')
+if (spawnRate !== undefined && !(spawnRate > 0)) usageError(USAGE, '--spawn-rate N: users started per second, N > 0')
 const durationS = Number(values.soak ?? values.duration)
+if (!(durationS > 0)) usageError(USAGE, '--duration S: seconds, more than 0')
+const elapsed = (started: number) => `${Math.round((Date.now() - started) / 1000)} of ${durationS} s`
 
 interface HotCheck {
   lines: string[]
@@ -58,7 +74,8 @@ async function hot(): Promise<{ result: LoadResult; check: HotCheck }> {
   const STOCK = 100
   const productIds = await createProducts(baseUrl, 10, STOCK)
   const sold = new Map<number, number>()
-  const result = await runLoad({
+  const started = Date.now()
+  const running = runLoad({
     baseUrl,
     users,
     durationMs: durationS * 1000,
@@ -77,6 +94,7 @@ async function hot(): Promise<{ result: LoadResult; check: HotCheck }> {
       },
     ],
   })
+  const result = await withProgress('hot', running, () => elapsed(started))
   const lines: string[] = []
   let passed = true
   for (const id of productIds) {
@@ -114,21 +132,24 @@ if (scenario === 'hot') {
   failed = !outcome.check.passed
 } else {
   const productIds = await createProducts(baseUrl, 20, 1_000_000)
-  result = await runLoad({
+  const firstOrder = await placeOrder(baseUrl, productIds[0]!)
+  const started = Date.now()
+  const running = runLoad({
     baseUrl,
     users,
     durationMs: durationS * 1000,
-    tasks: mixTasks(productIds),
+    tasks: mixTasks(productIds, [firstOrder]),
     waitMs,
     spawnRate,
     sample: () => residentMemory(baseUrl),
     sampleEveryMs: scenario === 'soak' ? 5000 : 2000,
   })
+  result = await withProgress(scenario, running, () => elapsed(started))
   console.log(formatTable(result))
   const limited = result.overall.statuses['429'] ?? 0
   if (limited > 0)
     console.log(
-      `${limited} writes answered 429: the service rate-limits writes; start it with RATE_LIMIT_MAX=0 to load-test it`,
+      `${limited} writes answered 429: the service rate-limits writes; start it without RATE_LIMIT_MAX to load-test it`,
     )
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
   if (restingRss !== undefined && result.samples.length > 0) {

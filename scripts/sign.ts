@@ -10,8 +10,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { signBody, signStandard } from '../src/modules/webhooks/signature.js'
+import { parseCli } from './cli.js'
 import { webhookSecretForTools } from './tool-env.js'
 
 const USAGE =
@@ -23,16 +23,23 @@ function shellQuote(text: string): string {
 }
 
 function parseOptions() {
-  try {
-    return parseArgs({
-      args: process.argv.slice(2),
-      options: { standard: { type: 'boolean', default: false }, id: { type: 'string' } },
-      allowPositionals: true,
-    })
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`)
-    process.exit(2)
-  }
+  return parseCli(
+    `
+${USAGE}
+
+Signs a webhook body as the payment provider would, with WEBHOOK_SECRET (environment or .env; else
+the development secret), and prints the headers and a ready curl command for BASE_URL (default
+http://127.0.0.1:8000). Instant.
+
+  --standard      sign the Standard Webhooks way: webhook-id, webhook-timestamp (now) and
+                  webhook-signature (accepted for WEBHOOK_TOLERANCE_SECONDS, 300 by default)
+  --id <id>       the webhook-id to sign (with --standard; default: a fresh msg_...)
+
+Use the id of an order that exists: ORDER=$(curl -s -X POST .../orders ... | jq .id).
+`,
+    { standard: { type: 'boolean', default: false }, id: { type: 'string' } },
+    { positionals: true },
+  )
 }
 
 try {

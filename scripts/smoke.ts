@@ -6,12 +6,29 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createOrdersInventoryClient } from '../client/index.js'
+import { parseCli } from './cli.js'
 import { webhookSecretForTools } from './tool-env.js'
 import { signBody } from '../src/modules/webhooks/signature.js'
 
+parseCli(
+  `
+usage: BASE_URL=https://orders.example.com WEBHOOK_SECRET=... npm run smoke
+
+Checks a running deployment end to end: health, a product of its own, an order, the stock, a
+signed webhook that marks it PAID, a 409 and a 404, then removes what it created (safe against
+production). One line per step; exit 1 on the first failure. Takes a second or two.
+BASE_URL defaults to http://127.0.0.1:8000; WEBHOOK_SECRET to the development secret.
+With API keys on, set API_KEY to an admin key.
+`,
+  {},
+)
+
 const baseUrl = (process.env.BASE_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, '')
 const secret = webhookSecretForTools()
-const api = createOrdersInventoryClient(baseUrl, { headers: { 'user-agent': 'orders-inventory-smoke' } })
+const apiKey = process.env.API_KEY
+const api = createOrdersInventoryClient(baseUrl, {
+  headers: { 'user-agent': 'orders-inventory-smoke', ...(apiKey && { authorization: `Bearer ${apiKey}` }) },
+})
 
 class StepFailed extends Error {}
 
