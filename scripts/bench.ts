@@ -1,58 +1,58 @@
 /**
- * `npm run bench`: the service against the ceiling of a Node HTTP service on this machine, side by
- * side, in one run, on a fresh database, driven by the same driver (scripts/load/driver.ts).
+ * `npm run bench`: the service against a reference, side by side, in one run, each on a fresh
+ * database, driven by the same driver (scripts/load/driver.ts). The reference is the ceiling of a
+ * Node HTTP service on this machine (scripts/bench/ceiling.ts), or with `--baseline <git-ref>`
+ * another build of this service, checked out and built in a temporary git worktree.
  *
  *   npm run bench                                  SQLite (a temp file)
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench
  *                                                  PostgreSQL (a fresh database on that server,
  *                                                  dropped afterwards); the order row also
  *                                                  compares with a raw `pg` loop
+ *   npm run bench -- --baseline HEAD~1             this tree against the previous commit
  *   npm run bench -- --scale                       then 100,000 products and 1,000,000 orders
  *   npm run bench -- --duration 3                  seconds per scenario (default 10)
- *   npm run bench -- --duration 0.3 --products 20 --scale --scale-factor 0.01
+ *   npm run bench -- --duration 0.2 --products 20 --scale --scale-factor 0.01
  *                                                  a few seconds, to check that it runs
+ *   npm run bench -- --help                        every option, and how long a run takes
  *
  * The service runs compiled (npm run build) with LOG_LEVEL=warn and RATE_LIMIT_MAX=0.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { parseArgs } from 'node:util'
+import { join, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
 import * as hdr from 'hdr-histogram-js'
 import pg from 'pg'
+import { formatComparison, type Comparison } from './bench/compare.js'
+import { withProgress } from './cli.js'
+import {
+  BenchError,
+  cleanUp,
+  cleanUpOnSignals,
+  elapsed,
+  onCleanup,
+  run,
+  spawnTracked,
+  step,
+} from './bench/lifecycle.js'
+import { estimate, pacedSeconds, parseOptions, roughly, SLICES } from './bench/options.js'
+import { checkOut, describeThisTree, resolveRef, type Revision } from './bench/worktree.js'
 import { mergeResults, ms, newPool, runLoad, table, type LoadResult, type Task } from './load/driver.js'
 import { createProducts, mixTasks, random, residentMemory, serverFailures, stockAccount } from './load/scenarios.js'
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    scale: { type: 'boolean', default: false },
-    'skip-build': { type: 'boolean', default: false },
-    // Run the service from src/ through tsx (no build): for the quick check only.
-    'from-source': { type: 'boolean', default: false },
-    // For a quick check that the benchmark runs (the test suite uses these): fewer seeded products,
-    // and a smaller large database.
-    products: { type: 'string', default: '1000' },
-    'scale-factor': { type: 'string', default: '1' },
-  },
-})
-const durationMs = Number(values.duration) * 1000
-const SCALE_PRODUCTS = Math.round(100_000 * Number(values['scale-factor']))
-const SCALE_ORDERS = Math.round(1_000_000 * Number(values['scale-factor']))
+const options = parseOptions()
+cleanUpOnSignals()
+const durationMs = options.durationS * 1000
+const SCALE_PRODUCTS = Math.round(100_000 * options.scaleFactor)
+const SCALE_ORDERS = Math.round(1_000_000 * options.scaleFactor)
 const DEEP_OFFSET = Math.round(SCALE_ORDERS * 0.9)
 const databaseUrl = process.env.DATABASE_URL ?? ''
 const postgres = /^postgres(ql)?:\/\//.test(databaseUrl)
 const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? 10)
-
-const children: ChildProcess[] = []
-const cleanups: (() => Promise<void> | void)[] = []
-async function cleanUp() {
-  children.forEach((child) => child.kill('SIGTERM'))
-  for (const cleanup of cleanups.reverse()) await cleanup()
-}
+const comparing = options.baseline !== undefined
 
 function freePort(): Promise<number> {
   return new Promise((done) => {
@@ -63,15 +63,16 @@ function freePort(): Promise<number> {
   })
 }
 
-async function start(args: string[], env: Record<string, string>): Promise<string> {
+async function start(args: string[], env: Record<string, string>, cwd = '.'): Promise<string> {
   const port = await freePort()
-  const child = spawn(process.execPath, args, {
+  const child: ChildProcess = spawnTracked(process.execPath, args, {
+    cwd,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
-  children.push(child)
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} (in ${resolve(cwd)}) exited (${child.exitCode})`)
     try {
       if ((await fetch(`${url}/health`)).ok) return url
     } catch {
@@ -79,22 +80,23 @@ async function start(args: string[], env: Record<string, string>): Promise<strin
     }
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new Error(`${args.join(' ')} did not start`)
+  throw new Error(`${args.join(' ')} (in ${resolve(cwd)}) did not start`)
 }
 
+let databases = 0
 /** A fresh database: a temp SQLite file, or a new database on DATABASE_URL's server. */
 async function freshDatabase(): Promise<string> {
   if (!postgres) {
     const dir = mkdtempSync(join(tmpdir(), 'orders-bench-'))
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    onCleanup(dir, () => rmSync(dir, { recursive: true, force: true }))
     return `sqlite:${join(dir, 'bench.db')}`
   }
-  const name = `oi_bench_${Date.now()}`
+  const name = `oi_bench_${Date.now()}_${process.pid}_${++databases}`
   const admin = new pg.Client({ connectionString: databaseUrl })
   await admin.connect()
   await admin.query(`create database ${name} template template0`)
   await admin.end()
-  cleanups.push(async () => {
+  onCleanup(`database ${name}`, async () => {
     const client = new pg.Client({ connectionString: databaseUrl })
     await client.connect()
     await client.query(`drop database if exists ${name} with (force)`)
@@ -105,11 +107,24 @@ async function freshDatabase(): Promise<string> {
   return url.toString()
 }
 
+/** One side of the comparison: the service, or its reference (the ceiling or the baseline). */
+interface Side {
+  label: string
+  url: string
+  /** Its database (none for the ceiling). */
+  database: string
+  /** Products seeded on its database (the service's, for the ceiling: it answers any id). */
+  ids: number[]
+  deepAfterId: number
+}
+
 interface Row {
   scenario: string
   users: number
   service: LoadResult
   ceiling?: { rps: number; p50: number; p99: number }
+  baseline?: LoadResult
+  sliceRatios?: number[]
   note?: string
 }
 
@@ -122,6 +137,18 @@ const summary = (r: LoadResult) => ({
 
 function printRows(title: string, rows: Row[]) {
   console.log(`\n${title}`)
+  if (comparing) {
+    const comparisons: Comparison[] = rows.map((row) => ({
+      scenario: row.scenario,
+      users: row.users,
+      current: row.service,
+      baseline: row.baseline!,
+      sliceRatios: row.sliceRatios ?? [],
+      note: row.note,
+    }))
+    console.log(formatComparison(comparisons, other.label))
+    return
+  }
   console.log(
     table(
       ['scenario', 'users', 'service rps', 'ceiling rps', 'ratio', 'p50 ms', 'p99 ms', 'ceiling p99', 'errors', 'note'],
@@ -157,35 +184,47 @@ const getTask = (ids: number[]): Task => ({
 })
 const listTask: Task = { name: 'list', weight: 1, request: () => ({ method: 'GET', path: '/products?limit=100' }) }
 
+// Assigned before any scenario runs.
+let service: Side
+let other: Side
+
 /**
- * The service and the ceiling take turns, SLICES times each, on connections kept open: a shared
+ * The service and its reference take turns, SLICES times each, on connections kept open: a shared
  * machine's slow moments then fall on both alike instead of on whichever ran at the time.
  */
-const SLICES = 3
-
-async function both(
-  scenario: string,
-  users: number,
-  service: string,
-  ceiling: string,
-  tasks: (base: 'service' | 'ceiling') => Task[],
-): Promise<Row> {
-  const pools = { service: newPool(service, users), ceiling: newPool(ceiling, users) }
-  const runs: { service: LoadResult[]; ceiling: LoadResult[] } = { service: [], ceiling: [] }
+async function both(scenario: string, users: number, tasks: (side: Side) => Task[]): Promise<Row> {
+  step(
+    `${scenario}, ${users} users: ${comparing ? 'this build and the baseline' : 'service and ceiling'} in turn, ` +
+      `${SLICES} slices of ${(options.durationS / SLICES).toFixed(2)} s each`,
+  )
+  const pools = [newPool(service.url, users), newPool(other.url, users)] as const
+  const runs: [LoadResult[], LoadResult[]] = [[], []]
   try {
     for (let i = 0; i < SLICES; i++) {
-      for (const [side, baseUrl] of [
-        ['service', service],
-        ['ceiling', ceiling],
-      ] as const) {
-        const slice = { baseUrl, users, durationMs: durationMs / SLICES, tasks: tasks(side), pool: pools[side] }
-        runs[side].push(await runLoad(slice))
+      for (const [index, side] of [service, other].entries()) {
+        const slice = {
+          baseUrl: side.url,
+          users,
+          durationMs: durationMs / SLICES,
+          tasks: tasks(side),
+          pool: pools[index],
+        }
+        runs[index]!.push(await runLoad(slice))
       }
     }
   } finally {
-    await Promise.all([pools.service.close(), pools.ceiling.close()])
+    await Promise.all(pools.map((pool) => pool.close()))
   }
-  return { scenario, users, service: mergeResults(runs.service), ceiling: summary(mergeResults(runs.ceiling)) }
+  const [ours, theirs] = runs.map(mergeResults) as [LoadResult, LoadResult]
+  return comparing
+    ? {
+        scenario,
+        users,
+        service: ours,
+        baseline: theirs,
+        sliceRatios: runs[0].map((slice, i) => rps(slice) / rps(runs[1][i]!)),
+      }
+    : { scenario, users, service: ours, ceiling: summary(theirs) }
 }
 
 /** The same conditional update and insert as POST /orders, straight through `pg`, no HTTP. */
@@ -194,6 +233,7 @@ async function rawPgOrders(
   ids: number[],
   users: number,
 ): Promise<{ rps: number; p50: number; p99: number }> {
+  step(`order vs raw pg, ${users} users: the same update and insert straight through pg, ${options.durationS} s`)
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE })
   const histogram = hdr.build({
     lowestDiscernibleValue: 1,
@@ -233,48 +273,80 @@ async function rawPgOrders(
   return { rps: count / seconds, p50: histogram.getValueAtPercentile(50), p99: histogram.getValueAtPercentile(99) }
 }
 
-async function scenarios(service: string, ceiling: string, ids: number[], rows: Row[]) {
-  rows.push(await both('get', 50, service, ceiling, () => [getTask(ids)]))
-  rows.push(await both('list', 50, service, ceiling, () => [listTask]))
-  rows.push(await both('order', 50, service, ceiling, () => [orderTask(ids)]))
-  rows.push(await both('mix', 25, service, ceiling, () => mixTasks([...ids])))
-  const rssBefore = await residentMemory(service)
-  const mix200: Row = await both('mix', 200, service, ceiling, () => mixTasks([...ids]))
-  const rssAfter = await residentMemory(service)
-  if (rssBefore && rssAfter)
-    mix200.note = `RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`
-  rows.push(mix200)
-  // The old Locust test's users paused between requests and were spawned gradually: 200 such
-  // users, started 100 per second, as a user population.
-  rows.push({
-    scenario: 'mix paced',
-    users: 200,
-    service: await runLoad({
-      baseUrl: service,
+const mb = (bytes: number | undefined) => ((bytes ?? 0) / 2 ** 20).toFixed(0)
+
+/**
+ * The old Locust test's users paused between requests and were spawned gradually: 200 such users,
+ * started 100 per second, as a user population. Not in slices (each run starts its users anew):
+ * with a baseline, one run of each, one after the other.
+ */
+async function paced(): Promise<Row> {
+  const seconds = pacedSeconds(options.durationS)
+  step(
+    `mix paced, 200 Locust-like users: ${comparing ? `this build, then the baseline, ${seconds} s each` : `${seconds} s`}`,
+  )
+  const load = (side: Side) =>
+    runLoad({
+      baseUrl: side.url,
       users: 200,
-      // Long enough for every user to have started and made a few requests (quick checks aside).
-      durationMs: durationMs < 1000 ? durationMs : Math.max(durationMs, 5000),
-      tasks: mixTasks([...ids]),
+      durationMs: seconds * 1000,
+      tasks: mixTasks([...side.ids]),
       waitMs: [500, 1500],
       spawnRate: 100,
-    }),
+    })
+  const row: Row = {
+    scenario: 'mix paced',
+    users: 200,
+    service: await load(service),
     note: 'Locust-like users: started 100/s, wait 0.5-1.5 s between requests',
-  })
+  }
+  if (comparing) {
+    row.baseline = await load(other)
+    row.note = 'Locust-like: 100/s, wait 0.5-1.5 s; one run each'
+  }
+  return row
 }
 
-async function hot(service: string, ceiling: string): Promise<Row> {
-  const ids = await createProducts(service, 10, 100)
-  const row = await both('hot', 200, service, ceiling, () => [
-    { ...orderTask(ids), ok: (status) => status === 201 || status === 409 },
+async function scenarios(rows: Row[]) {
+  rows.push(await both('get', 50, (side) => [getTask(side.ids)]))
+  rows.push(await both('list', 50, () => [listTask]))
+  rows.push(await both('order', 50, (side) => [orderTask(side.ids)]))
+  rows.push(await both('mix', 25, (side) => mixTasks([...side.ids])))
+  const sides = comparing ? [service, other] : [service]
+  const rssBefore = await Promise.all(sides.map((side) => residentMemory(side.url)))
+  const mix200: Row = await both('mix', 200, (side) => mixTasks([...side.ids]))
+  const rssAfter = await Promise.all(sides.map((side) => residentMemory(side.url)))
+  if (rssBefore.every(Boolean) && rssAfter.every(Boolean))
+    mix200.note = sides
+      .map((_, i) => `${i ? 'baseline ' : 'RSS '}${mb(rssBefore[i])} -> ${mb(rssAfter[i])}${i ? '' : ' MB'}`)
+      .join(', ')
+  rows.push(mix200)
+  rows.push(await paced())
+}
+
+async function hot(): Promise<Row> {
+  const sides = comparing ? [service, other] : [service]
+  const ids = await Promise.all(sides.map((side) => createProducts(side.url, 10, 100)))
+  const row = await both('hot', 200, (side) => [
+    { ...orderTask(ids[side === service || !comparing ? 0 : 1]!), ok: (status) => status === 201 || status === 409 },
   ])
-  let sold = 0
-  let oversold = false
-  for (const id of ids) {
-    const { stock, held } = await stockAccount(service, id)
-    sold += held
-    if (stock < 0 || stock + held !== 100) oversold = true
+  const checks: string[] = []
+  for (const [i, side] of sides.entries()) {
+    let sold = 0
+    let oversold = false
+    for (const id of ids[i]!) {
+      const { stock, held } = await stockAccount(side.url, id)
+      sold += held
+      if (stock < 0 || stock + held !== 100) oversold = true
+    }
+    const failures = serverFailures((i ? row.baseline! : row.service).overall)
+    checks.push(
+      comparing
+        ? `${i ? 'baseline ' : ''}${oversold ? 'OVERSOLD' : 'no oversell'} ${sold}/1000, 5xx+conn ${failures}`
+        : `${oversold ? 'OVERSOLD' : 'no oversell'}: ${sold}/1000 sold; 5xx+conn errors ${failures}`,
+    )
   }
-  row.note = `${oversold ? 'OVERSOLD' : 'no oversell'}: ${sold}/1000 sold; 5xx+conn errors ${serverFailures(row.service.overall)}`
+  row.note = checks.join('; ')
   return row
 }
 
@@ -314,14 +386,13 @@ function seedScale(url: string) {
   console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
 
-let deepAfterId = 0
-const scaleTasks: Record<string, Task> = {
+const scaleTasks = (side: Side): Record<string, Task> => ({
   pending: { name: 'pending', weight: 1, request: () => ({ method: 'GET', path: '/orders?status=PENDING&limit=100' }) },
   // The keyset equivalent of offset 900,000: the page after the 900,000th order's id.
   'deep page': {
     name: 'deep',
     weight: 1,
-    request: () => ({ method: 'GET', path: `/orders?after_id=${deepAfterId}&limit=100` }),
+    request: () => ({ method: 'GET', path: `/orders?after_id=${side.deepAfterId}&limit=100` }),
   },
   'deep offset': {
     name: 'deep offset',
@@ -329,67 +400,149 @@ const scaleTasks: Record<string, Task> = {
     request: () => ({ method: 'GET', path: `/orders?offset=${DEEP_OFFSET}&limit=100` }),
   },
   count: { name: 'count', weight: 1, request: () => ({ method: 'GET', path: '/orders?limit=1' }) },
+})
+
+/** The service alone, for the large database's order queries: the ceiling has no orders. */
+async function alone(name: string): Promise<Row> {
+  step(`${name}, 50 users: the service alone, ${options.durationS} s`)
+  const result = await runLoad({ baseUrl: service.url, users: 50, durationMs, tasks: [scaleTasks(service)[name]!] })
+  return { scenario: name, users: 50, service: result }
+}
+
+async function seedLargeDatabase(side: Side) {
+  seedScale(side.database)
+  // The id of the order at DEEP_OFFSET, through the API: keyset pages start after it.
+  const first = await (await fetch(`${side.url}/orders?limit=1`)).text()
+  side.deepAfterId = Number(/"id":(\d+)/.exec(first)?.[1] ?? 0) + DEEP_OFFSET - 1
+}
+
+/** The builds, in parallel: this tree's (unless told not to) and the baseline's, in its worktree. */
+async function buildBoth(baselineDir?: string) {
+  const builds: Promise<unknown>[] = []
+  const build = (whose: string, cwd?: string) =>
+    run('npm', ['run', '-s', 'build'], { cwd }).catch((error: Error) => {
+      throw new BenchError(`${whose} does not build: ${error.message}`)
+    })
+  if (!options.fromSource && !options.skipBuild) builds.push(build('this tree'))
+  if (baselineDir && !options.fromSource) builds.push(build(`the baseline ${options.baseline}`, baselineDir))
+  if (!builds.length) return
+  const what =
+    builds.length === 2 ? 'this tree and the baseline, in parallel' : baselineDir ? 'the baseline' : 'this tree'
+  step(`npm run build: ${what}`)
+  await withProgress('npm run build', Promise.all(builds), () => what)
+  step('built')
 }
 
 try {
-  const fromSource = values['from-source']
-  if (!values['skip-build'] && !fromSource) execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' })
-  const url = await freshDatabase()
-  const service = await start(fromSource ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'], {
+  const { setupS, loadS } = estimate(options, postgres)
+  let revision: Revision | undefined
+  let thisTree = 'service'
+  if (options.baseline !== undefined) {
+    revision = await resolveRef(options.baseline)
+    thisTree = await describeThisTree()
+  }
+  step(
+    `${comparing ? `${thisTree} against the baseline ${options.baseline} (${revision!.short} ${revision!.subject})` : 'the service against the ceiling'}` +
+      ` on ${postgres ? 'PostgreSQL' : 'SQLite'}: about ${roughly(setupS + loadS)} in all` +
+      ` (${loadS} s of load, ${options.durationS} s per scenario${comparing ? ' and side' : ''}; about ${setupS} s of set-up${comparing ? ', more if npm ci is needed' : ''})`,
+  )
+  const baselineDir = revision ? await checkOut(revision) : undefined
+  await buildBoth(baselineDir)
+
+  const env = {
     NODE_ENV: 'production',
-    DATABASE_URL: url,
     WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '0',
     HOST: '127.0.0.1',
-  })
-  const ceiling = await start(['--import', 'tsx', 'scripts/bench/ceiling.ts'], {})
-  const ids = await createProducts(service, Number(values.products), 1_000_000_000)
+  }
+  const entry = options.fromSource ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js']
+  step(
+    `starting ${comparing ? 'both builds, each on a fresh database' : 'the service on a fresh database, and the ceiling'}`,
+  )
+  // Both at once: start-up through tsx takes seconds.
+  const serviceDatabase = await freshDatabase()
+  const otherDatabase = baselineDir ? await freshDatabase() : ''
+  const [serviceUrl, otherUrl] = await Promise.all([
+    start(entry, { ...env, DATABASE_URL: serviceDatabase }),
+    baselineDir
+      ? start(entry, { ...env, DATABASE_URL: otherDatabase }, baselineDir)
+      : start(['--import', 'tsx', 'scripts/bench/ceiling.ts'], {}),
+  ])
+  service = { label: thisTree, url: serviceUrl, database: serviceDatabase, ids: [], deepAfterId: 0 }
+  other = {
+    label: baselineDir ? `${options.baseline} = ${revision!.short}` : 'ceiling',
+    url: otherUrl,
+    database: otherDatabase,
+    ids: [],
+    deepAfterId: 0,
+  }
+  step(`creating ${options.products} products on ${comparing ? 'each database' : 'the database'}`)
+  // Eight requests at a time, on both databases at once: set-up, not measured.
+  const seed = async (url: string) => {
+    const chunks = Array.from({ length: 8 }, (_, i) => Math.floor((options.products + i) / 8))
+    return (await Promise.all(chunks.map((count) => createProducts(url, count, 1_000_000_000)))).flat()
+  }
+  ;[service.ids, other.ids] = comparing
+    ? await Promise.all([seed(service.url), seed(other.url)])
+    : await seed(service.url).then((ids) => [ids, ids])
+  step(`measuring: ${loadS} s of load from here`)
+  const atRest = await Promise.all([service, ...(comparing ? [other] : [])].map((side) => residentMemory(side.url)))
   console.log(
-    `${postgres ? 'PostgreSQL' : 'SQLite'}: service ${service}, ceiling ${ceiling}; ${values.duration} s per run; ${(await residentMemory(service).then((b) => (b ?? 0) / 2 ** 20)).toFixed(0)} MB RSS at rest`,
+    comparing
+      ? `${postgres ? 'PostgreSQL' : 'SQLite'}: ${thisTree} at ${service.url}; baseline ${other.label} at ${other.url}; ` +
+          `${options.durationS} s per scenario and side, in ${SLICES} slices; ${mb(atRest[0])} / ${mb(atRest[1])} MB RSS at rest`
+      : `${postgres ? 'PostgreSQL' : 'SQLite'}: service ${service.url}, ceiling ${other.url}; ${options.durationS} s per run; ${mb(atRest[0])} MB RSS at rest`,
   )
 
   // Warm-up, not reported: both servers compile their hot paths before anything is measured.
-  await both('warm-up', 25, service, ceiling, () => mixTasks([...ids]))
+  await both('warm-up', 25, (side) => mixTasks([...side.ids]))
   const rows: Row[] = []
-  await scenarios(service, ceiling, ids, rows)
-  rows.push(await hot(service, ceiling))
-  if (postgres) {
-    const raw = await rawPgOrders(url, ids, 50)
+  await scenarios(rows)
+  rows.push(await hot())
+  if (postgres && !comparing) {
+    const raw = await rawPgOrders(service.database, service.ids, 50)
     rows.push({ ...rows[2]!, scenario: 'order vs raw pg', ceiling: raw, note: `raw pg loop, pool ${POOL_SIZE}` })
   }
-  printRows(`small database (${ids.length + 10} products)`, rows)
+  printRows(
+    `small database (${options.products + 10} products)${comparing ? `: ${thisTree} against ${other.label}` : ''}`,
+    rows,
+  )
 
-  if (values.scale) {
-    const small: Row[] = []
-    for (const [name, task] of Object.entries(scaleTasks))
-      small.push({
-        scenario: name,
-        users: 50,
-        service: await runLoad({ baseUrl: service, users: 50, durationMs, tasks: [task] }),
-      })
-    seedScale(url)
-    // The id of the order at DEEP_OFFSET, through the API: keyset pages start after it.
-    const first = await (await fetch(`${service}/orders?limit=1`)).text()
-    deepAfterId = Number(/"id":(\d+)/.exec(first)?.[1] ?? 0) + DEEP_OFFSET - 1
+  if (options.scale) {
+    const small = comparing
+      ? []
+      : [await alone('pending'), await alone('deep page'), await alone('deep offset'), await alone('count')]
+    await seedLargeDatabase(service)
+    if (comparing) await seedLargeDatabase(other)
     const big: Row[] = []
-    await scenarios(service, ceiling, ids, big)
-    for (const [name, task] of Object.entries(scaleTasks)) {
-      const before = small.find((r) => r.scenario === name)!
-      const row: Row = {
-        scenario: name,
-        users: 50,
-        service: await runLoad({ baseUrl: service, users: 50, durationMs, tasks: [task] }),
+    await scenarios(big)
+    for (const name of Object.keys(scaleTasks(service))) {
+      if (comparing) {
+        big.push(await both(name, 50, (side) => [scaleTasks(side)[name]!]))
+        continue
       }
+      const before = small.find((r) => r.scenario === name)!
+      const row = await alone(name)
       row.note = `p50 ${(summary(row.service).p50 / summary(before.service).p50).toFixed(2)}x the small database's`
       big.push(row)
     }
-    for (const row of big.slice(0, 5)) {
-      const before = rows.find((r) => r.scenario === row.scenario && r.users === row.users)!
-      row.note = `${row.note ? row.note + '; ' : ''}p50 ${(summary(row.service).p50 / summary(before.service).p50).toFixed(2)}x small`
-    }
-    printRows(`large database (${SCALE_PRODUCTS} products, ${SCALE_ORDERS} orders)`, big)
+    if (!comparing)
+      for (const row of big.slice(0, 5)) {
+        const before = rows.find((r) => r.scenario === row.scenario && r.users === row.users)!
+        row.note = `${row.note ? row.note + '; ' : ''}p50 ${(summary(row.service).p50 / summary(before.service).p50).toFixed(2)}x small`
+      }
+    printRows(
+      `large database (${SCALE_PRODUCTS} products, ${SCALE_ORDERS} orders)${comparing ? `: ${thisTree} against ${other.label}` : ''}`,
+      big,
+    )
   }
+} catch (error) {
+  process.exitCode = 1
+  console.error(
+    `\nbench failed: ${error instanceof BenchError ? error.message : error instanceof Error ? error.stack : String(error)}`,
+  )
 } finally {
   await cleanUp()
+  step(`${process.exitCode ? 'failed' : 'finished'} in ${elapsed()}`)
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -72,4 +73,83 @@ describe('npm run bench', () => {
     // About 17 s alone (a warm-up, then each scenario in six slices, small and large); more when
     // the rest of the suite shares the two cores.
   }, 90_000)
+})
+
+describe('npm run bench -- --baseline', () => {
+  // Both sides at HEAD, from source, as short as the bench allows: the shape of the comparison
+  // and the worktree's removal are checked, never a speed (the two sides are the same code, yet
+  // 0.2 s of load on two shared cores gives ratios anywhere between about 0.5 and 2).
+  const quick = ['--from-source', '--duration', '0.2', '--products', '20']
+  const worktreeOf = (output: string) => /git worktree add --detach (\S+) /.exec(output)?.[1]
+  const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { encoding: 'utf8' })
+
+  it('when it compares with HEAD, then it prints both builds per scenario with positive ratios, and removes the worktree', async () => {
+    const bench = runScript(
+      { DATABASE_URL: '' },
+      { script: 'scripts/bench.ts', args: ['--baseline', 'HEAD', ...quick] },
+    )
+    expect(await bench.exited, bench.output()).toBe(0)
+    const output = bench.output()
+    expect(output).toContain("node_modules linked to this tree's (package-lock.json identical)")
+    // scenario, users, rps, p99 ms | baseline rps, p99 ms | rps ×, p99 ×, rps × by slice, errors
+    const rows = [
+      ...output.matchAll(
+        /^(\w+(?: paced)?) +(\d+) +[\d,]+ +[\d.]+ +\| +[\d,]+ +[\d.]+ +\| +(\S+) +(\S+) +(\S+) +\d+\/\d+/gm,
+      ),
+    ]
+    expect(rows.map(([, scenario, users]) => `${scenario} ${users}`)).toEqual([
+      'get 50',
+      'list 50',
+      'order 50',
+      'mix 25',
+      'mix 200',
+      'mix paced 200',
+      'hot 200',
+    ])
+    for (const [row, , , rpsRatio, p99Ratio, bySlice] of rows) {
+      for (const ratio of [rpsRatio!, p99Ratio!]) {
+        expect(ratio, row).toMatch(/^×\d+\.\d\d$/)
+        expect(Number(ratio.slice(1)), row).toBeGreaterThan(0)
+      }
+      // mix paced is one run each, not slices
+      if (!row.startsWith('mix paced')) expect(bySlice, row).toMatch(/^\d+\.\d\d–\d+\.\d\d$/)
+    }
+    expect(output).toMatch(/no oversell \d+\/1000, 5xx\+conn 0; baseline no oversell \d+\/1000, 5xx\+conn 0/)
+    expect(output).toContain('rps × = this rps / baseline rps; p99 × = baseline p99 / this p99')
+    const worktree = worktreeOf(output)!
+    expect(worktree).toMatch(/orders-bench-baseline-/)
+    expect(existsSync(worktree)).toBe(false)
+    expect(worktrees()).not.toContain(worktree)
+    // About 15 s alone: two services started through tsx, then 16 slices of 0.07 s each.
+  }, 90_000)
+
+  it('when it is interrupted (Ctrl-C), then it stops both builds and removes the worktree', async () => {
+    const bench = runScript(
+      { DATABASE_URL: '' },
+      { script: 'scripts/bench.ts', args: ['--baseline', 'HEAD', ...quick, '--duration', '30'] },
+    )
+    const deadline = Date.now() + 60_000
+    while (!bench.output().includes('warm-up') && bench.child.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100))
+    bench.child.kill('SIGINT')
+    expect(await bench.exited, bench.output()).toBe(130)
+    const worktree = worktreeOf(bench.output())!
+    expect(existsSync(worktree)).toBe(false)
+    expect(worktrees()).not.toContain(worktree)
+    const url = /baseline HEAD = \w+ at (http:\S+);/.exec(bench.output())![1]!
+    await expect(fetch(`${url}/health`)).rejects.toThrow()
+  }, 90_000)
+
+  it('when asked for --help, then it explains every option; an unknown option prints the same and exits 2', async () => {
+    const help = runScript({}, { script: 'scripts/bench.ts', args: ['--help'] })
+    expect(await help.exited, help.output()).toBe(0)
+    for (const option of ['--baseline <git-ref>', '--duration', '--scale', '--scale-factor', '--products'])
+      expect(help.output()).toContain(option)
+    for (const option of ['--skip-build', '--from-source', '--help', 'DATABASE_URL', 'How long', 'Examples:'])
+      expect(help.output()).toContain(option)
+    const wrong = runScript({}, { script: 'scripts/bench.ts', args: ['--baseline', 'HEAD', '--bogus'] })
+    expect(await wrong.exited, wrong.output()).toBe(2)
+    expect(wrong.output()).toContain("Unknown option '--bogus'")
+    expect(wrong.output()).toContain('Usage: npm run bench -- [options]')
+  })
 })
