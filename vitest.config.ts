@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 import { redactUrl } from './src/config.js'
 
 /*
@@ -10,6 +10,25 @@ import { redactUrl } from './src/config.js'
  */
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const postgresRequired = process.env.CI === 'true' || process.env.npm_lifecycle_event === 'test:pg'
+
+/*
+ * `npm run test:quick`: the inner loop, in seconds. SQLite only, and without the files below, each
+ * of which spends its time on something slow (named beside it). `npm test` and CI run them all:
+ * the quick project is defined only for this script (or with TEST_QUICK=1, e.g. `TEST_QUICK=1 npx
+ * vitest` to watch), and then alone, so no run ever has a file twice.
+ */
+const quick = process.env.npm_lifecycle_event === 'test:quick' || process.env.TEST_QUICK === '1'
+const SLOW_FILES: Record<string, string> = {
+  'test/clients/**':
+    'what users run, as they run it: headless Chromium, newman, promtool, the load and bench tools, the Docker dry run, the scripts as child processes',
+  'test/instances.test.ts': 'server processes: up to four at once, a SIGKILL, three concurrent db:migrate runs',
+  'test/shutdown.test.ts':
+    'server processes stopped with SIGTERM under load and mid-request, waited for until they exit',
+  'test/sqlite/durability.test.ts': 'a server process started in an empty folder, to see ./data/store.db created',
+  'test/request-log.test.ts': 'a server process, for the log lines it writes',
+  'test/rate-limit-default.test.ts': '5,000 writes (seconds of them), to show that no limit applies by default',
+  'test/total-count.test.ts': '200,000 rows inserted, so that counting them takes over 2 ms on any machine',
+}
 
 async function postgresProblem(): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3000 })
@@ -25,7 +44,8 @@ async function postgresProblem(): Promise<string | undefined> {
 }
 
 export default defineConfig(async () => {
-  const problem = await postgresProblem()
+  // The quick run is SQLite only: PostgreSQL is neither probed nor missed.
+  const problem = quick ? undefined : await postgresProblem()
   if (problem) {
     const where = redactUrl(TEST_DATABASE_URL)
     const message = `PostgreSQL is not reachable at ${where} (${problem}).`
@@ -43,18 +63,28 @@ export default defineConfig(async () => {
     }
   }
   const shared = ['test/*.test.ts']
-  const projects: TestProjectInlineConfiguration[] = [
-    {
+  const sqlite = {
+    // test/clients/: what users run against a live server (browser, Postman, curl, smoke, client).
+    include: [...shared, 'test/sqlite/*.test.ts', 'test/clients/*.test.ts'],
+    env: { TEST_DIALECT: 'sqlite' },
+  }
+  const projects: TestProjectInlineConfiguration[] = []
+  if (quick) {
+    projects.push({
       extends: true,
-      // test/clients/: what users run against a live server (browser, Postman, curl, smoke, client).
       test: {
-        name: 'sqlite',
-        include: [...shared, 'test/sqlite/*.test.ts', 'test/clients/*.test.ts'],
-        env: { TEST_DIALECT: 'sqlite' },
+        name: 'quick',
+        ...sqlite,
+        exclude: [...configDefaults.exclude, ...Object.keys(SLOW_FILES)],
+        // One module graph per worker instead of one per file (each file still starts its own app on
+        // its own database): importing the app for every file took longer than the tests themselves.
+        isolate: false,
       },
-    },
-  ]
-  if (!problem) {
+    })
+  } else {
+    projects.push({ extends: true, test: { name: 'sqlite', ...sqlite } })
+  }
+  if (!quick && !problem) {
     projects.push({
       extends: true,
       test: {

@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig, ConfigError } from '../src/config.js'
-import { startTestApp, TEST_WEBHOOK_SECRET, type TestApp } from './helpers/app.js'
+import { startTestApp, type TestApp } from './helpers/app.js'
 import { buildProduct } from './helpers/builders.js'
+import { webhookHmac } from './helpers/webhooks.js'
 
 const KEYS = {
   reader: 'reader-key-0000000001',
@@ -137,7 +137,7 @@ describe('API_KEYS with scopes', () => {
 
   it('when keys are set, then the signed payment webhook still needs no key, and a bad signature is still 403', async () => {
     const body = JSON.stringify({ event: 'payment.succeeded', order_id: orderId })
-    const signature = createHmac('sha256', TEST_WEBHOOK_SECRET).update(body).digest('hex')
+    const signature = webhookHmac(body)
     const paid = await api.request('POST', '/webhooks/payment', body, { 'x-webhook-signature': signature })
     expect(paid.body.status).toBe('processed')
     const forged = await api.request('POST', '/webhooks/payment', body, { 'x-webhook-signature': '0'.repeat(64) })

@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestApp, TEST_WEBHOOK_SECRET, type TestApp } from './helpers/app.js'
+import { startTestApp, type TestApp } from './helpers/app.js'
 import { createOrder, createProduct, stockOf } from './helpers/builders.js'
 import { listen } from './helpers/http.js'
+import { signWebhook } from './helpers/webhooks.js'
 
 let api: TestApp
 let http: Awaited<ReturnType<typeof listen>>
@@ -106,7 +106,6 @@ describe('no oversell under concurrency (real HTTP, parallel requests)', () => {
   it('when orders, cancels, status changes and webhooks race on one product, then the invariant holds', async () => {
     const product = await createProduct(api, { stock: 30 })
     const seed = await Promise.all(Array.from({ length: 10 }, () => createOrder(api, product.id, 1)))
-    const sign = (body: string) => createHmac('sha256', TEST_WEBHOOK_SECRET).update(body).digest('hex')
     const requests = [
       ...Array.from({ length: 40 }, () => http.send('POST', '/orders', { product_id: product.id, quantity: 1 })),
       ...seed.map((o, i) =>
@@ -116,7 +115,7 @@ describe('no oversell under concurrency (real HTTP, parallel requests)', () => {
       ),
       ...seed.map((o) => {
         const body = JSON.stringify({ event: 'payment.succeeded', order_id: o.id, event_id: `race-${o.id}` })
-        return http.send('POST', '/webhooks/payment', body, { 'x-webhook-signature': `sha256=${sign(body)}` })
+        return http.send('POST', '/webhooks/payment', body, { 'x-webhook-signature': signWebhook(body) })
       }),
       ...Array.from({ length: 10 }, () => http.send('PUT', `/products/${product.id}`, { name: 'Renamed under load' })),
     ]

@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startTestApp } from './helpers/app.js'
 import { createOrder, createProduct } from './helpers/builders.js'
 import { createTestDatabase, type TestDatabase } from './helpers/database.js'
 import { runScript, startInstances } from './helpers/processes.js'
+import { signWebhook } from './helpers/webhooks.js'
 
 const SECRET = 'instances-webhook-secret'
 let databases: TestDatabase[] = []
@@ -91,7 +91,7 @@ describe('several instances on one database', { timeout: 90_000 }, () => {
 
       const paid = placed[0]!
       const body = JSON.stringify({ event: 'payment.succeeded', order_id: paid.id, amount: 2.5 })
-      const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
+      const signature = signWebhook(body, SECRET)
       const deliveries = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           call(`${at(i)}/webhooks/payment`, 'POST', body, {

@@ -53,7 +53,10 @@ describe('POST /orders', () => {
   it('when the product price changes later, then the order keeps its price', async () => {
     const product = await createProduct(api, { price: 10 })
     const order = await createOrder(api, product.id, 2)
-    await api.request('PUT', `/products/${product.id}`, { price: 99 })
+    const changed = await api.request('PUT', `/products/${product.id}`, { price: 99 })
+    expect(changed.status).toBe(200)
+    // The precondition: the product now costs 99, so an order still at 10 kept its own price.
+    expect((await api.request('GET', `/products/${product.id}`)).body.price).toBe(99)
     const response = await api.request('GET', `/orders/${order.id}`)
     expect(response.body).toMatchObject({ unit_price: 10, total: 20 })
   })

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp } from './helpers/app.js'
 import { createTestDatabase, type TestDatabase } from './helpers/database.js'
 import { startInstances } from './helpers/processes.js'
+import { openRawConnection } from './helpers/raw-http.js'
 
 let database: TestDatabase
 beforeAll(async () => {
@@ -43,7 +44,12 @@ describe('graceful shutdown', () => {
       }
     }
     const clients = Array.from({ length: 16 }, client)
-    await new Promise((r) => setTimeout(r, 400))
+    // Under load before the signal: at least 25 orders answered (waiting a fixed time instead left
+    // fewer than 20 on a busy machine).
+    const loaded = Date.now() + 20_000
+    while (outcomes.filter((o) => 'status' in o && o.status === 201).length < 25 && Date.now() < loaded) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
     const signaled = Date.now()
     server.child.kill('SIGTERM')
     await Promise.all(clients)
@@ -66,5 +72,70 @@ describe('graceful shutdown', () => {
     const product = await reopened.request('GET', `/products/${productId}`)
     expect(product.body.stock).toBe(1_000_000 - statuses.filter((s) => s === 201).length)
     await reopened.close()
-  })
+  }, 90_000)
+})
+
+describe('draining', () => {
+  it('when SIGTERM arrives while requests are in flight, then /ready answers 503, the in-flight write finishes, and every response says Connection: close', async () => {
+    // Generous timeouts, so that only the drain decides what happens on a busy machine.
+    const env = { HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '60000' }
+    const { urls, processes } = await startInstances(1, database.url, env)
+    const server = processes[0]!
+    const port = Number(new URL(urls[0]!).port)
+    // Two requests in flight when the signal comes: an upload with half its body sent, and a /ready
+    // whose head is not finished. Neither connection is idle, so the drain does not close them.
+    const upload = await openRawConnection(port)
+    const readiness = await openRawConnection(port)
+    try {
+      const body = JSON.stringify({ sku: 'DRAIN-1', name: 'In flight', price: 1, stock: 1 })
+      const half = Math.floor(body.length / 2)
+      await upload.write(
+        `POST /products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${body.length}\r\n\r\n${body.slice(0, half)}`,
+      )
+      await readiness.write('GET /ready HTTP/1.1\r\nHost: x\r\n')
+      // A whole exchange on a third connection: once it is answered, the server has read the other two.
+      const probe = await openRawConnection(port)
+      await probe.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+      expect((await probe.response()).status).toBe(200)
+
+      server.child.kill('SIGTERM')
+      // The drain has begun once the port refuses new connections (the listener closes after the
+      // service has marked itself as shutting down).
+      const deadline = Date.now() + 30_000
+      for (;;) {
+        const refused = await openRawConnection(port).then(
+          (connection) => (connection.destroy(), false),
+          () => true,
+        )
+        if (refused) break
+        if (Date.now() > deadline) throw new Error(`still accepting connections 30 s after SIGTERM\n${server.output()}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+
+      await readiness.write('\r\n')
+      const ready = await readiness.response()
+      expect(ready.status).toBe(503)
+      expect(ready.body).toEqual({ detail: 'Shutting down' })
+      expect(ready.headers.connection).toBe('close')
+
+      await upload.write(body.slice(half))
+      const created = await upload.response()
+      expect(created.status).toBe(201)
+      expect(created.body).toMatchObject({ sku: 'DRAIN-1' })
+      expect(created.headers.connection).toBe('close')
+
+      // The service closes both connections itself, and then exits.
+      await Promise.all([readiness.ended, upload.ended])
+      expect(await server.exited, server.output()).toBe(0)
+    } finally {
+      upload.destroy()
+      readiness.destroy()
+      server.child.kill('SIGKILL')
+    }
+    const reopened = await startTestApp({}, { databaseUrl: database.url })
+    const listed = (await reopened.request('GET', '/products?limit=1000')).body as { sku: string }[]
+    expect(listed.map((product) => product.sku)).toContain('DRAIN-1')
+    await reopened.close()
+  }, 90_000)
 })

@@ -5,6 +5,7 @@ import { sample } from './helpers/metrics.js'
 import {
   nowSeconds,
   sendRawWebhook,
+  signWebhook,
   standardSignature,
   standardWebhookHeaders,
   webhookHmac as hmac,
@@ -35,7 +36,7 @@ function deliver(body: string, headers: Record<string, string> = {}) {
 }
 
 function signed(body: string, headers: Record<string, string> = {}) {
-  return deliver(body, { 'x-webhook-signature': `sha256=${hmac(body)}`, ...headers })
+  return deliver(body, { 'x-webhook-signature': signWebhook(body), ...headers })
 }
 
 async function pendingOrder(quantity = 2, price = 29.99) {
@@ -90,7 +91,7 @@ describe('signature', () => {
   it('when the body is tampered after signing, then 403', async () => {
     const order = await pendingOrder()
     const body = paymentBody(order.id, { amount: 59.98 })
-    const response = await deliver(body.replace('59.98', '0.01'), { 'x-webhook-signature': `sha256=${hmac(body)}` })
+    const response = await deliver(body.replace('59.98', '0.01'), { 'x-webhook-signature': signWebhook(body) })
     expect(response.status).toBe(403)
     expect(await orderStatus(order.id)).toBe('PENDING')
   })
@@ -98,7 +99,7 @@ describe('signature', () => {
   it('when signed with another secret, then 403', async () => {
     const order = await pendingOrder()
     const body = paymentBody(order.id)
-    const response = await deliver(body, { 'x-webhook-signature': `sha256=${hmac(body, 'not-the-secret')}` })
+    const response = await deliver(body, { 'x-webhook-signature': signWebhook(body, 'not-the-secret') })
     expect(response.status).toBe(403)
   })
 
@@ -148,7 +149,7 @@ describe('secret rotation', () => {
     const body = paymentBody(order.id)
     const response = await rotating.request('POST', '/webhooks/payment', body, {
       'content-type': 'application/json',
-      'x-webhook-signature': `sha256=${hmac(body, secret)}`,
+      'x-webhook-signature': signWebhook(body, secret),
     })
     expect(response.status).toBe(200)
     expect(response.body.status).toBe('processed')
@@ -158,7 +159,7 @@ describe('secret rotation', () => {
     const body = paymentBody(1)
     const response = await rotating.request('POST', '/webhooks/payment', body, {
       'content-type': 'application/json',
-      'x-webhook-signature': `sha256=${hmac(body, 'retired-secret')}`,
+      'x-webhook-signature': signWebhook(body, 'retired-secret'),
     })
     expect(response.status).toBe(403)
   })
@@ -201,6 +202,36 @@ describe('duplicates', () => {
     expect((await signed(body)).status).toBe(404)
   })
 
+  it('when a delivery failed on the amount (422), then it is not recorded: the same event with the right amount is processed', async () => {
+    const order = await pendingOrder(2, 29.99)
+    const id = `evt-amount-${order.id}`
+    const wrong = await signed(paymentBody(order.id, { amount: 59.97 }), { 'x-event-id': id })
+    expect(wrong.status).toBe(422)
+    expect(await orderStatus(order.id)).toBe('PENDING')
+    const retry = await signed(paymentBody(order.id, { amount: 59.98 }), { 'x-event-id': id })
+    expect(retry.status).toBe(200)
+    expect(retry.body).toMatchObject({ status: 'processed', event_id: id, new_status: 'PAID' })
+    expect(await orderStatus(order.id)).toBe('PAID')
+  })
+
+  it('when a delivery failed on a canceled order (409), then it is not recorded: a retry is refused again, and the event sent for the right order is processed', async () => {
+    const [canceled, right] = [await pendingOrder(), await pendingOrder()]
+    await setOrderStatus(api, canceled.id, 'CANCELED')
+    const id = `evt-canceled-${canceled.id}`
+    for (const attempt of ['first', 'retry']) {
+      const refused = await signed(paymentBody(canceled.id), { 'x-event-id': id })
+      expect(refused.status, attempt).toBe(409)
+      expect(refused.body, attempt).toEqual({ detail: 'Cannot mark a canceled order as paid' })
+    }
+    expect(await orderStatus(canceled.id)).toBe('CANCELED')
+    // The provider corrects the order and re-sends the same event: had the failure been recorded,
+    // the id would now belong to the canceled order (409 Event id already used).
+    const corrected = await signed(paymentBody(right.id), { 'x-event-id': id })
+    expect(corrected.status).toBe(200)
+    expect(corrected.body).toMatchObject({ status: 'processed', event_id: id, order_id: right.id })
+    expect(await orderStatus(right.id)).toBe('PAID')
+  })
+
   it('when the same event arrives 20 times at once, then it is processed exactly once', async () => {
     const order = await pendingOrder()
     const body = paymentBody(order.id, { event_id: `burst-${order.id}` })
@@ -235,25 +266,60 @@ describe('outcomes', () => {
   })
 
   it('when the signature header is repeated, then the first value counts', async () => {
-    const order = await pendingOrder()
-    const body = paymentBody(order.id)
-    const signature = `sha256=${hmac(body)}`
-    const response = await deliver(body, { 'x-webhook-signature': `${signature}, ${signature}` })
-    expect(response.status).toBe(200)
-    expect(response.body.status).toBe('processed')
+    // Two different values, valid then invalid and the reverse, so "first" cannot pass for "last"
+    // or "any": in one header (as a proxy folds repeats) and as two header lines.
+    const wrong = `sha256=${'0'.repeat(64)}`
+    for (const layout of ['folded', 'two lines'] as const) {
+      const send = (body: string, values: [string, string]) =>
+        layout === 'folded'
+          ? deliver(body, { 'x-webhook-signature': values.join(', ') })
+          : sendRawWebhook(api.app, body, [
+              ['X-Webhook-Signature', values[0]],
+              ['X-Webhook-Signature', values[1]],
+            ])
+      const order = await pendingOrder()
+      const body = paymentBody(order.id)
+      const validFirst = await send(body, [signWebhook(body), wrong])
+      expect(validFirst.status, layout).toBe(200)
+      expect(validFirst.body.status, layout).toBe('processed')
+
+      const other = await pendingOrder()
+      const otherBody = paymentBody(other.id)
+      const invalidFirst = await send(otherBody, [wrong, signWebhook(otherBody)])
+      expect(invalidFirst.status, layout).toBe(403)
+      expect(invalidFirst.body, layout).toEqual({ detail: 'Invalid webhook signature' })
+      expect(await orderStatus(other.id), layout).toBe('PENDING')
+    }
   })
 
   it('when X-Event-Id is repeated, then the first value is the identity', async () => {
+    const notUtf8 = Buffer.from('evt-\xff', 'latin1')
+    // Valid first, invalid (and different) last: processed under the first.
     const order = await pendingOrder()
     const id = `evt-repeat-${order.id}`
     const body = paymentBody(order.id)
     const first = await sendRawWebhook(api.app, body, [
-      ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+      ['X-Webhook-Signature', signWebhook(body)],
       ['X-Event-Id', id],
-      ['X-Event-Id', `${id}-second`],
+      ['X-Event-Id', notUtf8],
     ])
+    expect(first.status).toBe(200)
     expect(first.body.event_id).toBe(id)
     expect((await signed(paymentBody(order.id), { 'x-event-id': id })).body.status).toBe('duplicate')
+
+    // Invalid first, valid last: refused for the first, whatever follows it.
+    const other = await pendingOrder()
+    const otherBody = paymentBody(other.id)
+    const reversed = await sendRawWebhook(api.app, otherBody, [
+      ['X-Webhook-Signature', signWebhook(otherBody)],
+      ['X-Event-Id', notUtf8],
+      ['X-Event-Id', `evt-repeat-${other.id}`],
+    ])
+    expect(reversed.status).toBe(422)
+    expect(reversed.body.detail).toEqual([
+      { loc: ['header', 'x-event-id'], msg: expect.any(String), type: expect.any(String) },
+    ])
+    expect(await orderStatus(other.id)).toBe('PENDING')
   })
 
   it('when X-Event-Id carries UTF-8, then the identity comes back as sent', async () => {
@@ -262,7 +328,7 @@ describe('outcomes', () => {
     const eventId = `évt-☃-${order.id}`
     // Raw bytes: Node's HTTP client refuses non-latin1 header values, providers do send UTF-8.
     const response = await sendRawWebhook(api.app, body, [
-      ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+      ['X-Webhook-Signature', signWebhook(body)],
       ['X-Event-Id', Buffer.from(eventId, 'utf8')],
     ])
     expect(response.status).toBe(200)
@@ -390,7 +456,7 @@ describe('event identity', () => {
     for (const bytes of [Buffer.from('evt-\xff', 'latin1'), Buffer.from('evt-\xfe', 'latin1')]) {
       const body = paymentBody(order.id)
       const response = await sendRawWebhook(api.app, body, [
-        ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+        ['X-Webhook-Signature', signWebhook(body)],
         ['X-Event-Id', bytes],
       ])
       expect(response.status).toBe(422)
@@ -411,7 +477,7 @@ describe('event identity', () => {
     expect((await signed(paymentBody(first.id), { 'x-event-id': id })).body.status).toBe('processed')
     const body = paymentBody(second.id)
     const marked = await sendRawWebhook(api.app, body, [
-      ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+      ['X-Webhook-Signature', signWebhook(body)],
       ['X-Event-Id', Buffer.from(`\ufeff${id}`, 'utf8')],
     ])
     expect(marked.status).toBe(200)
@@ -430,7 +496,7 @@ describe('event identity', () => {
     const longest = '☃'.repeat(200) // 200 characters, 600 bytes
     const body = paymentBody(order.id)
     const accepted = await sendRawWebhook(api.app, body, [
-      ['X-Webhook-Signature', `sha256=${hmac(body)}`],
+      ['X-Webhook-Signature', signWebhook(body)],
       ['X-Event-Id', Buffer.from(longest, 'utf8')],
     ])
     expect(accepted.status).toBe(200)
@@ -491,7 +557,7 @@ describe('currency', () => {
         const body = paymentBody(order.id, { currency })
         const response = await euros.request('POST', '/webhooks/payment', body, {
           'content-type': 'application/json',
-          'x-webhook-signature': `sha256=${hmac(body)}`,
+          'x-webhook-signature': signWebhook(body),
         })
         return response.status
       }
@@ -717,7 +783,7 @@ describe('Standard Webhooks', () => {
     const order = await pendingOrder()
     const body = paymentBody(order.id)
     const id = messageId()
-    const legacy = { 'x-webhook-signature': `sha256=${hmac(body)}`, 'x-event-id': `evt-both-${order.id}` }
+    const legacy = { 'x-webhook-signature': signWebhook(body), 'x-event-id': `evt-both-${order.id}` }
     const badStandard = { ...standardWebhookHeaders(body, { id, secrets: ['not-the-secret'] }) }
     const refused = await deliver(body, { ...legacy, ...badStandard })
     expect(refused.status).toBe(403)

@@ -13,6 +13,11 @@ export function webhookHmac(body: string, secret = TEST_WEBHOOK_SECRET): string 
   return createHmac('sha256', secret).update(body).digest('hex')
 }
 
+/** The `X-Webhook-Signature` header value for `body`, as a payment provider sends it: `sha256=<hex HMAC>`. */
+export function signWebhook(body: string, secret = TEST_WEBHOOK_SECRET): string {
+  return `sha256=${webhookHmac(body, secret)}`
+}
+
 /** Standard Webhooks key of a secret: `whsec_<base64>` decoded, other text as UTF-8, bytes as given. */
 function standardKey(secret: string | Buffer): Buffer {
   if (Buffer.isBuffer(secret)) return secret

@@ -44,22 +44,25 @@ describe('losing the PostgreSQL connection', () => {
     expect((await api.request('GET', '/ready')).status).toBe(200)
 
     proxy.cut()
-    const ready = await api.request('GET', '/ready')
-    expect(ready.status).toBe(503)
-    expect(ready.body).toEqual({ detail: expect.any(String) })
-    for (const [method, url, body] of [
-      ['GET', `/products/${product.id}`, undefined],
-      ['GET', '/orders', undefined],
-      ['POST', '/orders', { product_id: product.id, quantity: 1 }],
-    ] as const) {
-      const response = await api.request(method, url, body)
-      expect(response.status, `${method} ${url}`).toBe(503)
-      expect(response.body).toEqual({ detail: 'Database unavailable, please retry' })
-      expect(response.headers['retry-after']).toBe('1')
+    // Restored in `finally`: a failed check must not leave the database away for the next tests.
+    try {
+      const ready = await api.request('GET', '/ready')
+      expect(ready.status).toBe(503)
+      expect(ready.body).toEqual({ detail: expect.any(String) })
+      for (const [method, url, body] of [
+        ['GET', `/products/${product.id}`, undefined],
+        ['GET', '/orders', undefined],
+        ['POST', '/orders', { product_id: product.id, quantity: 1 }],
+      ] as const) {
+        const response = await api.request(method, url, body)
+        expect(response.status, `${method} ${url}`).toBe(503)
+        expect(response.body).toEqual({ detail: 'Database unavailable, please retry' })
+        expect(response.headers['retry-after']).toBe('1')
+      }
+      expect((await api.request('GET', '/health')).status).toBe(200)
+    } finally {
+      proxy.restore()
     }
-    expect((await api.request('GET', '/health')).status).toBe(200)
-
-    proxy.restore()
     await eventually(async () => (await api.request('GET', '/ready')).status === 200)
     expect((await api.request('POST', '/orders', { product_id: product.id, quantity: 2 })).status).toBe(201)
     // The failed order took nothing.
@@ -69,11 +72,16 @@ describe('losing the PostgreSQL connection', () => {
   it('when the database stops answering, then requests fail with 503 after the connect timeout instead of hanging', async () => {
     const product = await createProduct(api)
     proxy.blackhole()
-    const started = Date.now()
-    const responses = await Promise.all(Array.from({ length: 6 }, () => api.request('GET', `/products/${product.id}`)))
-    expect(responses.map((r) => r.status)).toEqual(Array(6).fill(503))
-    expect(Date.now() - started).toBeLessThan(15_000) // a hang would hit the test timeout instead
-    proxy.restore()
+    try {
+      const started = Date.now()
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () => api.request('GET', `/products/${product.id}`)),
+      )
+      expect(responses.map((r) => r.status)).toEqual(Array(6).fill(503))
+      expect(Date.now() - started).toBeLessThan(15_000) // a hang would hit the test timeout instead
+    } finally {
+      proxy.restore()
+    }
     await eventually(async () => (await api.request('GET', `/products/${product.id}`)).status === 200)
   })
 
@@ -82,16 +90,18 @@ describe('losing the PostgreSQL connection', () => {
     // Warm the pool so that requests pick connections that are already open.
     await Promise.all(Array.from({ length: 8 }, () => api.request('GET', `/products/${product.id}`)))
     proxy.stall()
-    const [ready, ...responses] = await Promise.all([
-      api.request('GET', '/ready'),
-      ...Array.from({ length: 6 }, () => api.request('GET', `/products/${product.id}`)),
-    ])
-    expect(ready.status).toBe(503)
-    expect(responses.map((r) => r.status)).toEqual(Array(6).fill(503))
-
-    // The server wakes up and sends the replies it owed. Connections that timed out were thrown
-    // away, so no late reply can be taken for the answer to a later query.
-    proxy.resume()
+    try {
+      const [ready, ...responses] = await Promise.all([
+        api.request('GET', '/ready'),
+        ...Array.from({ length: 6 }, () => api.request('GET', `/products/${product.id}`)),
+      ])
+      expect(ready.status).toBe(503)
+      expect(responses.map((r) => r.status)).toEqual(Array(6).fill(503))
+    } finally {
+      // The server wakes up and sends the replies it owed. Connections that timed out were thrown
+      // away, so no late reply can be taken for the answer to a later query.
+      proxy.resume()
+    }
     const others = await Promise.all(Array.from({ length: 4 }, (_, i) => createProduct(api, { name: `Other ${i}` })))
     const answers = await Promise.all(others.map((p) => api.request('GET', `/products/${p.id}`)))
     expect(answers.map((r) => r.body.id)).toEqual(others.map((p) => p.id))
@@ -102,11 +112,14 @@ describe('losing the PostgreSQL connection', () => {
     const product = await createProduct(api)
     await Promise.all(Array.from({ length: 8 }, () => api.request('GET', `/products/${product.id}`)))
     proxy.freezeOpenConnections()
-    // The requests that meet a silent connection time out (503); those connections are dropped.
-    await Promise.all(Array.from({ length: 8 }, () => api.request('GET', `/products/${product.id}`)))
-    const after = await Promise.all(Array.from({ length: 8 }, () => api.request('GET', `/products/${product.id}`)))
-    expect(after.map((r) => r.status)).toEqual(Array(8).fill(200))
-    proxy.restore()
+    try {
+      // The requests that meet a silent connection time out (503); those connections are dropped.
+      await Promise.all(Array.from({ length: 8 }, () => api.request('GET', `/products/${product.id}`)))
+      const after = await Promise.all(Array.from({ length: 8 }, () => api.request('GET', `/products/${product.id}`)))
+      expect(after.map((r) => r.status)).toEqual(Array(8).fill(200))
+    } finally {
+      proxy.restore()
+    }
     await eventually(async () => (await api.request('GET', `/products/${product.id}`)).status === 200)
   })
 
