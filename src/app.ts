@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 
 import type { Config } from './config.js'
 import { registerModules } from './modules.js'
 import access from './plugins/access.js'
+import catalogueCache from './plugins/catalogue-cache.js'
 import db from './plugins/db.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import connections from './plugins/connections.js'
@@ -73,6 +74,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(access, { apiKeys: config.apiKeys })
   await app.register(jsonBody)
   await app.register(db, { database: config.database })
+  await app.register(catalogueCache)
   await app.register(openapi, { version })
   await app.register(metrics)
   await registerModules(app, config, version)

@@ -1,4 +1,5 @@
-import type { Db, OrderRow, OrderStatus } from '../../db/types.js'
+import type { Transaction } from 'kysely'
+import type { Database, Db, OrderRow, OrderStatus } from '../../db/types.js'
 import type { Page } from '../../shared/pagination.js'
 
 /** SQL for orders. Every function takes `db` or a transaction as its first argument. */
@@ -29,8 +30,8 @@ export async function findOrder(db: Db, id: number): Promise<OrderRow | undefine
  * transactions are serialized anyway). Every status change goes through this, so changes to one
  * order run one after the other, each seeing the status the previous one left.
  */
-export async function lockOrder(db: Db, id: number): Promise<OrderRow | undefined> {
-  return db.selectFrom('orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+export async function lockOrder(trx: Transaction<Database>, id: number): Promise<OrderRow | undefined> {
+  return trx.selectFrom('orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
 }
 
 function filtered(db: Db, filter: OrderFilter) {

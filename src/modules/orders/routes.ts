@@ -4,8 +4,10 @@ import { schemas } from './schemas.js'
 import * as service from './service.js'
 
 export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Orders take and return stock: the catalogue cache goes with them to the products repository.
+  const { catalogueCache } = app
   app.post('/orders', { schema: schemas.create, config: { scope: 'orders' } }, async (request, reply) => {
-    const order = await service.placeOrder(app.db, request.body)
+    const order = await service.placeOrder(app.db, request.body, catalogueCache)
     app.metrics.orderPlaced()
     return reply.code(201).send(order)
   })
@@ -23,13 +25,18 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
 
   app.put('/orders/:order_id', { schema: schemas.update, config: { scope: 'orders' } }, async (request) => {
-    const { order, changed } = await service.changeOrderStatus(app.db, request.params.order_id, request.body.status)
+    const { order, changed } = await service.changeOrderStatus(
+      app.db,
+      request.params.order_id,
+      request.body.status,
+      catalogueCache,
+    )
     if (changed) app.metrics.orderMovedTo(order.status)
     return order
   })
 
   app.delete('/orders/:order_id', { schema: schemas.remove, config: { scope: 'orders' } }, async (request, reply) => {
-    const outcome = await service.cancelOrDeleteOrder(app.db, request.params.order_id)
+    const outcome = await service.cancelOrDeleteOrder(app.db, request.params.order_id, catalogueCache)
     if (outcome === 'canceled') app.metrics.orderMovedTo('CANCELED')
     return reply.code(204).send(null)
   })

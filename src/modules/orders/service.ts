@@ -1,8 +1,10 @@
-import type { Db, OrderRow, OrderStatus } from '../../db/types.js'
+import type { Transaction } from 'kysely'
+import type { Database, Db, OrderRow, OrderStatus } from '../../db/types.js'
 import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
 import { fromCents, MAX_TOTAL_CENTS } from '../../shared/money.js'
 import { countWithCache } from '../../shared/counts.js'
 import type { Page } from '../../shared/pagination.js'
+import type { CatalogueCache } from '../products/catalogue-cache.js'
 import * as inventory from '../products/repository.js'
 import * as orders from './repository.js'
 import type { Order, OrderCreate } from './schemas.js'
@@ -28,11 +30,20 @@ export function toOrder(row: OrderRow): Order {
   }
 }
 
+/*
+ * The use cases that take or return stock take the app's catalogue cache (undefined on PostgreSQL)
+ * and hand it to the products repository, which tells it before the stock changes.
+ */
+
 /** Placing an order: take the stock and record the order in one transaction, or do neither. */
-export async function placeOrder(db: Db, input: OrderCreate): Promise<Order> {
+export async function placeOrder(
+  db: Db,
+  input: OrderCreate,
+  catalogueCache: CatalogueCache | undefined,
+): Promise<Order> {
   return db.transaction().execute(async (trx) => {
     const now = new Date().toISOString()
-    const taken = await inventory.takeStock(trx, input.product_id, input.quantity, now)
+    const taken = await inventory.takeStock(trx, catalogueCache, input.product_id, input.quantity, now)
     if (!taken) {
       const product = await inventory.findLiveProduct(trx, input.product_id)
       if (!product) throw notFound.product()
@@ -97,6 +108,7 @@ export async function changeOrderStatus(
   db: Db,
   id: number,
   to: OrderStatus,
+  catalogueCache: CatalogueCache | undefined,
 ): Promise<{ order: Order; changed: boolean }> {
   return db.transaction().execute(async (trx) => {
     const order = await orders.lockOrder(trx, id)
@@ -105,12 +117,16 @@ export async function changeOrderStatus(
     if (!nextStatuses[order.status].includes(to)) {
       throw new DomainError('INVALID_STATUS_TRANSITION', `Invalid status transition from ${order.status} to ${to}`)
     }
-    return { order: toOrder(await moveOrder(trx, order, to)), changed: true }
+    return { order: toOrder(await moveOrder(trx, order, to, catalogueCache)), changed: true }
   })
 }
 
 /** DELETE /orders/{id}: cancels a PENDING or PAID order; deletes a CANCELED one. */
-export async function cancelOrDeleteOrder(db: Db, id: number): Promise<'canceled' | 'deleted'> {
+export async function cancelOrDeleteOrder(
+  db: Db,
+  id: number,
+  catalogueCache: CatalogueCache | undefined,
+): Promise<'canceled' | 'deleted'> {
   return db.transaction().execute(async (trx) => {
     const order = await orders.lockOrder(trx, id)
     if (!order) throw notFound.order()
@@ -121,21 +137,34 @@ export async function cancelOrDeleteOrder(db: Db, id: number): Promise<'canceled
     if (!nextStatuses[order.status].includes('CANCELED')) {
       throw new DomainError('ORDER_NOT_CANCELABLE', `Cannot cancel order with status ${order.status}`)
     }
-    await moveOrder(trx, order, 'CANCELED')
+    await moveOrder(trx, order, 'CANCELED', catalogueCache)
     return 'canceled'
   })
 }
 
 /**
- * Moves a locked order on from the status it was read in, within the caller's transaction; a
- * cancel puts the units back in the same transaction, hence exactly once. The update is also
- * conditional on that status: should a caller ever skip the lock, a lost race fails loudly
+ * Moves a locked order on from the status it was read in, within the caller's transaction (the one
+ * that locked it: lockOrder); a cancel puts the units back in the same transaction, hence exactly
+ * once, and so needs the catalogue cache (a move to PAID or SHIPPED touches no product). The update
+ * is also conditional on that status: should a caller ever skip the lock, a lost race fails loudly
  * instead of returning the stock twice.
  */
-export async function moveOrder(trx: Db, order: OrderRow, to: OrderStatus): Promise<OrderRow> {
+export async function moveOrder(trx: Transaction<Database>, order: OrderRow, to: 'PAID' | 'SHIPPED'): Promise<OrderRow>
+export async function moveOrder(
+  trx: Transaction<Database>,
+  order: OrderRow,
+  to: OrderStatus,
+  catalogueCache: CatalogueCache | undefined,
+): Promise<OrderRow>
+export async function moveOrder(
+  trx: Transaction<Database>,
+  order: OrderRow,
+  to: OrderStatus,
+  catalogueCache?: CatalogueCache,
+): Promise<OrderRow> {
   const now = new Date().toISOString()
   const moved = await orders.transitionOrder(trx, order.id, order.status, to, now)
   if (!moved) throw new DomainError('CONCURRENT_UPDATE', 'The order was changed concurrently, please retry')
-  if (to === 'CANCELED') await inventory.returnStock(trx, order.product_id, order.quantity, now)
+  if (to === 'CANCELED') await inventory.returnStock(trx, catalogueCache, order.product_id, order.quantity, now)
   return moved
 }

@@ -1,28 +1,33 @@
-import { sql } from 'kysely'
-import type { Db, ProductRow } from '../../db/types.js'
+import { sql, type RawBuilder, type Transaction } from 'kysely'
+import type { Database, Db, ProductRow } from '../../db/types.js'
 import type { Page, PageContents } from '../../shared/pagination.js'
-import { cataloguePagesOf, type CataloguePages } from './page-cache.js'
-
-/** SQL for products. Every function takes `db` or a transaction as its first argument. */
+import type { CatalogueCache } from './catalogue-cache.js'
+import { Product } from './schemas.js'
 
 /**
- * A write to products, with the page cache told first. On SQLite both run in one transaction (a
- * savepoint of the open batch, see group-commit.ts), so no reader can keep what it read between
+ * SQL for products. Every function takes `db` or a transaction as its first argument; those that
+ * write take the catalogue cache next (undefined on PostgreSQL), and they are the only code that
+ * writes the products table (test/sqlite/catalogue-cache.test.ts checks it).
+ */
+
+/**
+ * A write to products, with the catalogue cache told first. On SQLite both run in one transaction
+ * (a savepoint of the open batch, see group-commit.ts), so no reader can keep what it read between
  * the notice and the write.
  */
 async function writeProducts<T>(
   db: Db,
-  notice: (pages: CataloguePages) => void,
+  catalogueCache: CatalogueCache | undefined,
+  notice: (catalogueCache: CatalogueCache) => void,
   write: (db: Db) => Promise<T>,
 ): Promise<T> {
-  const pages = cataloguePagesOf(db)
-  if (!pages) return write(db)
+  if (!catalogueCache) return write(db)
   if (db.isTransaction) {
-    notice(pages)
+    notice(catalogueCache)
     return write(db)
   }
   return db.transaction().execute(async (trx) => {
-    notice(pages)
+    notice(catalogueCache)
     return write(trx)
   })
 }
@@ -36,10 +41,16 @@ export interface NewProductRow {
 
 export type ProductChanges = Partial<NewProductRow>
 
-export async function insertProduct(db: Db, product: NewProductRow, now: string): Promise<ProductRow> {
+export async function insertProduct(
+  db: Db,
+  catalogueCache: CatalogueCache | undefined,
+  product: NewProductRow,
+  now: string,
+): Promise<ProductRow> {
   return writeProducts(
     db,
-    (pages) => pages.added(),
+    catalogueCache,
+    (catalogueCache) => catalogueCache.added(),
     (db) =>
       db
         .insertInto('products')
@@ -68,11 +79,31 @@ export async function listLiveProducts(db: Db, page: Page): Promise<ProductRow[]
 }
 
 /**
+ * How toProduct (service.ts) converts a row's columns, written in SQL for the JSON pages below.
+ * Every other field of Product is the column of the same name, unchanged.
+ */
+const sqlConversions: { [K in keyof Product]?: RawBuilder<unknown> } = {
+  // fromCents: cents / 100, an integer when whole, else SQLite prints the same shortest decimal as
+  // JavaScript for every price up to the maximum.
+  price: sql`iif(price_cents % 100 = 0, price_cents / 100, price_cents / 100.0)`,
+}
+
+/**
+ * One product as JSON text, what toProduct + the response schema write: the Product schema's fields
+ * in its order (the order its serializer writes them in), each converted as toProduct does. Built
+ * once from the schema: a field added to Product (and to toProduct) appears here by itself.
+ */
+const productJsonObject = sql`json_object(${sql.join(
+  (Object.keys(Product.properties) as (keyof Product)[]).flatMap((field) => [
+    sql.lit(field),
+    sqlConversions[field] ?? sql.ref(field),
+  ]),
+)})`
+
+/**
  * SQLite only: a page of live products as the response body itself, a JSON array written by
  * SQLite (in C) instead of 100 row objects materialised, mapped and serialised in JavaScript,
- * which cost three times as much. Each item is exactly what toProduct + the response schema
- * write (the same keys in the same order, and the price as cents / 100: an integer when whole,
- * else SQLite prints the same shortest decimal as JavaScript for every price up to the maximum).
+ * which cost three times as much. Each item is productJsonObject above.
  * Items come in the page's id order: SQLite keeps the ORDER BY of a FROM subquery that has a
  * LIMIT and aggregates its rows in that order (an ORDER BY inside json_group_array would sort
  * them again, 40% slower).
@@ -84,10 +115,7 @@ export async function listLiveProductsJson(
   const row = await db
     .selectFrom(liveProductsPage(db, page).as('page'))
     .select((eb) => [
-      sql<Buffer>`cast(json_group_array(json_object(
-        'id', id, 'sku', sku, 'name', name,
-        'price', iif(price_cents % 100 = 0, price_cents / 100, price_cents / 100.0),
-        'stock', stock, 'created_at', created_at, 'updated_at', updated_at)) as blob)`.as('json'),
+      sql<Buffer>`cast(json_group_array(${productJsonObject}) as blob)`.as('json'),
       eb.fn.countAll<number>().as('size'),
       eb.fn.min('id').as('first_id'),
       eb.fn.max('id').as('last_id'),
@@ -112,13 +140,15 @@ export async function countLiveProducts(db: Db): Promise<number> {
 
 export async function updateLiveProduct(
   db: Db,
+  catalogueCache: CatalogueCache | undefined,
   id: number,
   changes: ProductChanges,
   now: string,
 ): Promise<ProductRow | undefined> {
   return writeProducts(
     db,
-    (pages) => pages.changed(id),
+    catalogueCache,
+    (catalogueCache) => catalogueCache.changed(id),
     (db) =>
       db
         .updateTable('products')
@@ -135,8 +165,8 @@ export async function updateLiveProduct(
  * transactions are serialized anyway). Placing an order takes the same lock (takeStock), so once
  * it is held, every order for this product has either committed or will find it deleted.
  */
-export async function lockLiveProduct(db: Db, id: number): Promise<ProductRow | undefined> {
-  return db
+export async function lockLiveProduct(trx: Transaction<Database>, id: number): Promise<ProductRow | undefined> {
+  return trx
     .selectFrom('products')
     .selectAll()
     .where('id', '=', id)
@@ -157,10 +187,16 @@ export async function hasActiveOrders(db: Db, id: number): Promise<boolean> {
   return row !== undefined
 }
 
-export async function softDeleteProduct(db: Db, id: number, now: string): Promise<void> {
+export async function softDeleteProduct(
+  db: Db,
+  catalogueCache: CatalogueCache | undefined,
+  id: number,
+  now: string,
+): Promise<void> {
   await writeProducts(
     db,
-    (pages) => pages.removed(id),
+    catalogueCache,
+    (catalogueCache) => catalogueCache.removed(id),
     (db) => db.updateTable('products').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute(),
   )
 }
@@ -168,13 +204,15 @@ export async function softDeleteProduct(db: Db, id: number, now: string): Promis
 /** Takes `quantity` units if (and only if) that many are available: the no-oversell guarantee. */
 export async function takeStock(
   db: Db,
+  catalogueCache: CatalogueCache | undefined,
   id: number,
   quantity: number,
   now: string,
 ): Promise<Pick<ProductRow, 'price_cents' | 'stock'> | undefined> {
   return writeProducts(
     db,
-    (pages) => pages.changed(id),
+    catalogueCache,
+    (catalogueCache) => catalogueCache.changed(id),
     (db) =>
       db
         .updateTable('products')
@@ -187,10 +225,17 @@ export async function takeStock(
   )
 }
 
-export async function returnStock(db: Db, id: number, quantity: number, now: string): Promise<void> {
+export async function returnStock(
+  db: Db,
+  catalogueCache: CatalogueCache | undefined,
+  id: number,
+  quantity: number,
+  now: string,
+): Promise<void> {
   await writeProducts(
     db,
-    (pages) => pages.changed(id),
+    catalogueCache,
+    (catalogueCache) => catalogueCache.changed(id),
     (db) =>
       db
         .updateTable('products')

@@ -5,20 +5,21 @@ import { schemas } from './schemas.js'
 import * as service from './service.js'
 
 export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { catalogueCache } = app
   app.post('/products', { schema: schemas.create, config: { scope: 'admin' } }, async (request, reply) => {
-    const product = await service.createProduct(app.db, request.body)
+    const product = await service.createProduct(app.db, request.body, catalogueCache)
     return reply.code(201).send(product)
   })
 
   app.get('/products', { schema: schemas.list, config: { scope: 'read' } }, async (request, reply) => {
     const page = pageOf(request.query)
-    const { json, total, ...contents } = await service.listProducts(app.db, page)
+    const { json, total, ...contents } = await service.listProducts(app.db, page, catalogueCache)
     setPageHeaders(request, reply, page, total, contents)
     return sendJsonText(reply, json)
   })
 
   app.get('/products/:product_id', { schema: schemas.get, config: { scope: 'read' } }, async (request) =>
-    service.getProduct(app.db, request.params.product_id),
+    service.getProduct(app.db, request.params.product_id, catalogueCache),
   )
 
   for (const method of ['PUT', 'PATCH'] as const) {
@@ -27,7 +28,8 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       url: '/products/:product_id',
       config: { scope: 'admin' },
       schema: { ...schemas.update, summary: `${schemas.update.summary}${method === 'PATCH' ? ' (same as PUT)' : ''}` },
-      handler: async (request) => service.updateProduct(app.db, request.params.product_id, request.body),
+      handler: async (request) =>
+        service.updateProduct(app.db, request.params.product_id, request.body, catalogueCache),
     })
   }
 
@@ -35,7 +37,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/products/:product_id',
     { schema: schemas.remove, config: { scope: 'admin' } },
     async (request, reply) => {
-      await service.deleteProduct(app.db, request.params.product_id)
+      await service.deleteProduct(app.db, request.params.product_id, catalogueCache)
       return reply.code(204).send(null)
     },
   )
