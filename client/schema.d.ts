@@ -27,12 +27,19 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example /docs */
               docs: string
+              /** @example /health */
               health: string
+              /** @example Orders & Inventory Microservice */
               message: string
+              /** @example /openapi.json */
               openapi: string
+              /** @example /ready */
               ready: string
+              /** @example /redoc */
               redoc: string
+              /** @example 1.0.0 */
               version: string
             }
           }
@@ -71,9 +78,13 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example orders-inventory */
               service: string
+              /** @example healthy */
               status: string
+              /** @example 3600 */
               uptime_seconds: number
+              /** @example 1.0.0 */
               version: string
             }
           }
@@ -138,14 +149,27 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422). */
+          /**
+           * @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422).
+           * @example 0
+           */
           after_id?: number
-          /** @description Page size (1..1000, default 100). */
+          /**
+           * @description Page size (1..1000, default 100).
+           * @example 100
+           */
           limit?: number
-          /** @description Rows to skip. */
+          /**
+           * @description Rows to skip.
+           * @example 0
+           */
           offset?: number
+          /** @example 1 */
           product_id?: number
-          /** @description Alias of offset. */
+          /**
+           * @description Alias of offset.
+           * @example 0
+           */
           skip?: number
           /** @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED */
           status?: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
@@ -170,23 +194,34 @@ export interface paths {
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /** @example 1 */
               id: number
+              /** @example 1 */
               product_id: number
+              /** @example 2 */
               quantity: number
               /**
                * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
                * @enum {unknown}
                */
               status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
-              /** @description unit_price x quantity */
+              /**
+               * @description unit_price x quantity
+               * @example 25
+               */
               total: number
-              /** @description Product price when the order was placed */
+              /**
+               * @description Product price when the order was placed
+               * @example 12.5
+               */
               unit_price: number
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
             }[]
@@ -199,6 +234,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -210,6 +246,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -222,8 +259,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -236,6 +281,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -263,7 +309,9 @@ export interface paths {
            *     }
            */
           'application/json': {
+            /** @example 1 */
             product_id: number
+            /** @example 2 */
             quantity: number
           }
         }
@@ -279,23 +327,34 @@ export interface paths {
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /** @example 1 */
               id: number
+              /** @example 1 */
               product_id: number
+              /** @example 2 */
               quantity: number
               /**
                * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
                * @enum {unknown}
                */
               status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
-              /** @description unit_price x quantity */
+              /**
+               * @description unit_price x quantity
+               * @example 25
+               */
               total: number
-              /** @description Product price when the order was placed */
+              /**
+               * @description Product price when the order was placed
+               * @example 12.5
+               */
               unit_price: number
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
             }
@@ -308,6 +367,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -319,6 +379,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -330,6 +391,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Product not found */
               detail: string
             }
           }
@@ -341,6 +403,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient stock. Available: 50, Requested: 100 */
               detail: string
             }
           }
@@ -352,6 +415,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Request body is too large */
               detail: string
             }
           }
@@ -363,6 +427,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Unsupported media type: the body must be JSON */
               detail: string
             }
           }
@@ -375,8 +440,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -389,6 +462,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -417,6 +491,7 @@ export interface paths {
         query?: never
         header?: never
         path: {
+          /** @example 1 */
           order_id: number
         }
         cookie?: never
@@ -433,23 +508,34 @@ export interface paths {
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /** @example 1 */
               id: number
+              /** @example 1 */
               product_id: number
+              /** @example 2 */
               quantity: number
               /**
                * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
                * @enum {unknown}
                */
               status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
-              /** @description unit_price x quantity */
+              /**
+               * @description unit_price x quantity
+               * @example 25
+               */
               total: number
-              /** @description Product price when the order was placed */
+              /**
+               * @description Product price when the order was placed
+               * @example 12.5
+               */
               unit_price: number
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
             }
@@ -462,6 +548,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -473,6 +560,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -484,6 +572,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Order not found */
               detail: string
             }
           }
@@ -496,8 +585,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -510,6 +607,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -525,6 +623,7 @@ export interface paths {
         query?: never
         header?: never
         path: {
+          /** @example 1 */
           order_id: number
         }
         cookie?: never
@@ -556,23 +655,34 @@ export interface paths {
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /** @example 1 */
               id: number
+              /** @example 1 */
               product_id: number
+              /** @example 2 */
               quantity: number
               /**
                * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
                * @enum {unknown}
                */
               status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
-              /** @description unit_price x quantity */
+              /**
+               * @description unit_price x quantity
+               * @example 25
+               */
               total: number
-              /** @description Product price when the order was placed */
+              /**
+               * @description Product price when the order was placed
+               * @example 12.5
+               */
               unit_price: number
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
             }
@@ -585,6 +695,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Invalid status transition from PAID to PENDING */
               detail: string
             }
           }
@@ -596,6 +707,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -607,6 +719,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -618,6 +731,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Order not found */
               detail: string
             }
           }
@@ -629,6 +743,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The order was changed concurrently, please retry */
               detail: string
             }
           }
@@ -640,6 +755,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Request body is too large */
               detail: string
             }
           }
@@ -651,6 +767,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Unsupported media type: the body must be JSON */
               detail: string
             }
           }
@@ -663,8 +780,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -677,6 +802,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -693,6 +819,7 @@ export interface paths {
         query?: never
         header?: never
         path: {
+          /** @example 1 */
           order_id: number
         }
         cookie?: never
@@ -713,6 +840,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Cannot cancel order with status SHIPPED */
               detail: string
             }
           }
@@ -724,6 +852,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -735,6 +864,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -746,6 +876,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Order not found */
               detail: string
             }
           }
@@ -757,6 +888,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The order was changed concurrently, please retry */
               detail: string
             }
           }
@@ -769,8 +901,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -783,6 +923,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -808,13 +949,25 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422). */
+          /**
+           * @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422).
+           * @example 0
+           */
           after_id?: number
-          /** @description Page size (1..1000, default 100). */
+          /**
+           * @description Page size (1..1000, default 100).
+           * @example 100
+           */
           limit?: number
-          /** @description Rows to skip. */
+          /**
+           * @description Rows to skip.
+           * @example 0
+           */
           offset?: number
-          /** @description Alias of offset. */
+          /**
+           * @description Alias of offset.
+           * @example 0
+           */
           skip?: number
         }
         header?: never
@@ -837,17 +990,26 @@ export interface paths {
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /** @example 1 */
               id: number
+              /** @example Coffee mug */
               name: string
+              /** @example 12.5 */
               price: number
-              /** @description Stock keeping unit, unique among live products */
+              /**
+               * @description Stock keeping unit, unique among live products
+               * @example MUG-001
+               */
               sku: string
+              /** @example 100 */
               stock: number
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
             }[]
@@ -860,6 +1022,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -871,6 +1034,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -883,8 +1047,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -897,6 +1069,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -926,14 +1099,22 @@ export interface paths {
            *     }
            */
           'application/json': {
+            /** @example Coffee mug */
             name: string
-            /** @description Unit price with at most 2 decimals, stored exactly (integer cents) */
+            /**
+             * @description Unit price with at most 2 decimals, stored exactly (integer cents)
+             * @example 12.5
+             */
             price: number
-            /** @description Stock keeping unit, unique among live products */
+            /**
+             * @description Stock keeping unit, unique among live products
+             * @example MUG-001
+             */
             sku: string
             /**
              * @description Units available to order
              * @default 0
+             * @example 100
              */
             stock?: number
           }
@@ -950,17 +1131,26 @@ export interface paths {
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /** @example 1 */
               id: number
+              /** @example Coffee mug */
               name: string
+              /** @example 12.5 */
               price: number
-              /** @description Stock keeping unit, unique among live products */
+              /**
+               * @description Stock keeping unit, unique among live products
+               * @example MUG-001
+               */
               sku: string
+              /** @example 100 */
               stock: number
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
             }
@@ -973,6 +1163,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -984,6 +1175,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -995,6 +1187,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Product with this SKU already exists */
               detail: string
             }
           }
@@ -1006,6 +1199,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Request body is too large */
               detail: string
             }
           }
@@ -1017,6 +1211,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Unsupported media type: the body must be JSON */
               detail: string
             }
           }
@@ -1029,8 +1224,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -1043,6 +1246,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -1071,6 +1275,7 @@ export interface paths {
         query?: never
         header?: never
         path: {
+          /** @example 1 */
           product_id: number
         }
         cookie?: never
@@ -1087,17 +1292,26 @@ export interface paths {
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /** @example 1 */
               id: number
+              /** @example Coffee mug */
               name: string
+              /** @example 12.5 */
               price: number
-              /** @description Stock keeping unit, unique among live products */
+              /**
+               * @description Stock keeping unit, unique among live products
+               * @example MUG-001
+               */
               sku: string
+              /** @example 100 */
               stock: number
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
             }
@@ -1110,6 +1324,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -1121,6 +1336,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -1132,6 +1348,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Product not found */
               detail: string
             }
           }
@@ -1144,8 +1361,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -1158,6 +1383,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -1173,6 +1399,7 @@ export interface paths {
         query?: never
         header?: never
         path: {
+          /** @example 1 */
           product_id: number
         }
         cookie?: never
@@ -1187,12 +1414,22 @@ export interface paths {
            *     }
            */
           'application/json': {
+            /** @example Coffee mug */
             name?: string
-            /** @description Unit price with at most 2 decimals, stored exactly (integer cents) */
+            /**
+             * @description Unit price with at most 2 decimals, stored exactly (integer cents)
+             * @example 12.5
+             */
             price?: number
-            /** @description Stock keeping unit, unique among live products */
+            /**
+             * @description Stock keeping unit, unique among live products
+             * @example MUG-001
+             */
             sku?: string
-            /** @description Units available to order */
+            /**
+             * @description Units available to order
+             * @example 100
+             */
             stock?: number
           }
         }
@@ -1208,17 +1445,26 @@ export interface paths {
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /** @example 1 */
               id: number
+              /** @example Coffee mug */
               name: string
+              /** @example 12.5 */
               price: number
-              /** @description Stock keeping unit, unique among live products */
+              /**
+               * @description Stock keeping unit, unique among live products
+               * @example MUG-001
+               */
               sku: string
+              /** @example 100 */
               stock: number
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
             }
@@ -1231,6 +1477,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -1242,6 +1489,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -1253,6 +1501,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Product not found */
               detail: string
             }
           }
@@ -1264,6 +1513,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Product with this SKU already exists */
               detail: string
             }
           }
@@ -1275,6 +1525,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Request body is too large */
               detail: string
             }
           }
@@ -1286,6 +1537,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Unsupported media type: the body must be JSON */
               detail: string
             }
           }
@@ -1298,8 +1550,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -1312,6 +1572,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -1328,6 +1589,7 @@ export interface paths {
         query?: never
         header?: never
         path: {
+          /** @example 1 */
           product_id: number
         }
         cookie?: never
@@ -1348,6 +1610,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Cannot delete product with pending or paid orders */
               detail: string
             }
           }
@@ -1359,6 +1622,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -1370,6 +1634,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -1381,6 +1646,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Product not found */
               detail: string
             }
           }
@@ -1393,8 +1659,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -1407,6 +1681,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -1424,6 +1699,7 @@ export interface paths {
         query?: never
         header?: never
         path: {
+          /** @example 1 */
           product_id: number
         }
         cookie?: never
@@ -1438,12 +1714,22 @@ export interface paths {
            *     }
            */
           'application/json': {
+            /** @example Coffee mug */
             name?: string
-            /** @description Unit price with at most 2 decimals, stored exactly (integer cents) */
+            /**
+             * @description Unit price with at most 2 decimals, stored exactly (integer cents)
+             * @example 12.5
+             */
             price?: number
-            /** @description Stock keeping unit, unique among live products */
+            /**
+             * @description Stock keeping unit, unique among live products
+             * @example MUG-001
+             */
             sku?: string
-            /** @description Units available to order */
+            /**
+             * @description Units available to order
+             * @example 100
+             */
             stock?: number
           }
         }
@@ -1459,17 +1745,26 @@ export interface paths {
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /** @example 1 */
               id: number
+              /** @example Coffee mug */
               name: string
+              /** @example 12.5 */
               price: number
-              /** @description Stock keeping unit, unique among live products */
+              /**
+               * @description Stock keeping unit, unique among live products
+               * @example MUG-001
+               */
               sku: string
+              /** @example 100 */
               stock: number
               /**
                * Format: date-time
                * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
             }
@@ -1482,6 +1777,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
               detail: string
             }
           }
@@ -1493,6 +1789,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
               detail: string
             }
           }
@@ -1504,6 +1801,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Product not found */
               detail: string
             }
           }
@@ -1515,6 +1813,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Product with this SKU already exists */
               detail: string
             }
           }
@@ -1526,6 +1825,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Request body is too large */
               detail: string
             }
           }
@@ -1537,6 +1837,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Unsupported media type: the body must be JSON */
               detail: string
             }
           }
@@ -1549,8 +1850,16 @@ export interface paths {
           content: {
             'application/json': {
               detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
                 loc: (string | number)[]
+                /** @example Input should be greater than 0 */
                 msg: string
+                /** @example greater_than */
                 type: string
               }[]
             }
@@ -1563,6 +1872,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }
@@ -1595,7 +1905,9 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example ok */
               database: string
+              /** @example ready */
               status: string
             }
           }
@@ -1607,6 +1919,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database does not answer or its storage is full, or the service is shutting down */
               detail: string
             }
           }
@@ -1638,15 +1951,30 @@ export interface paths {
       parameters: {
         query?: never
         header?: {
-          /** @description Standard Webhooks: the event identity (the same on every retry), covered by the signature; UTF-8, at most 200 characters. Required with `webhook-signature`. */
+          /**
+           * @description Standard Webhooks: the event identity (the same on every retry), covered by the signature; UTF-8, at most 200 characters. Required with `webhook-signature`.
+           * @example msg_2KWPBgLlAfxdpx2AI54pPJ85f4W
+           */
           'webhook-id'?: string
-          /** @description Standard Webhooks: space-separated `v1,<base64>` signatures, any one of which must be the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{raw body}` under a secret of WEBHOOK_SECRET (a `whsec_<base64>` secret is used decoded). When present, it decides instead of X-Webhook-Signature; without a valid `webhook-id` and `webhook-timestamp` it cannot be verified (403). */
+          /**
+           * @description Standard Webhooks: space-separated `v1,<base64>` signatures, any one of which must be the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{raw body}` under a secret of WEBHOOK_SECRET (a `whsec_<base64>` secret is used decoded). When present, it decides instead of X-Webhook-Signature; without a valid `webhook-id` and `webhook-timestamp` it cannot be verified (403).
+           * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+           */
           'webhook-signature'?: string
-          /** @description Standard Webhooks: Unix seconds of this attempt, covered by the signature; more than WEBHOOK_TOLERANCE_SECONDS (default 300) from now, past or future: 403. Required with `webhook-signature`. */
+          /**
+           * @description Standard Webhooks: Unix seconds of this attempt, covered by the signature; more than WEBHOOK_TOLERANCE_SECONDS (default 300) from now, past or future: 403. Required with `webhook-signature`.
+           * @example 1796000000
+           */
           'webhook-timestamp'?: string
-          /** @description Delivery identity used to drop duplicates, taken whole (commas included), UTF-8, at most 200 characters. Ignored with Standard Webhooks headers (`webhook-id` is the identity then). */
+          /**
+           * @description Delivery identity used to drop duplicates, taken whole (commas included), UTF-8, at most 200 characters. Ignored with Standard Webhooks headers (`webhook-id` is the identity then).
+           * @example evt_1
+           */
           'x-event-id'?: string
-          /** @description `sha256=<hex>` (or bare `<hex>`): HMAC-SHA256 of the raw body under a secret of WEBHOOK_SECRET. Ignored when `webhook-signature` is present. */
+          /**
+           * @description `sha256=<hex>` (or bare `<hex>`): HMAC-SHA256 of the raw body under a secret of WEBHOOK_SECRET. Ignored when `webhook-signature` is present.
+           * @example sha256=3f1c0f9d2b5e4a7c8d6e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c
+           */
           'x-webhook-signature'?: string
         }
         path?: never
@@ -1664,16 +1992,31 @@ export interface paths {
            *     }
            */
           'application/json': {
-            /** @description Must equal the order's total when given */
+            /**
+             * @description Must equal the order's total when given
+             * @example 59.98
+             */
             amount?: number
+            /**
+             * @description Must be CURRENCY when given
+             * @example USD
+             */
             currency?: string
-            /** @description Event type */
+            /**
+             * @description Event type
+             * @example payment.succeeded
+             */
             event?: string
             event_id?: string | number
-            /** @description Accepted in place of event */
+            /**
+             * @description Accepted in place of event
+             * @example payment.succeeded
+             */
             event_type?: string
             id?: string | number
+            /** @example 1 */
             order_id: number
+            /** @example pay_1 */
             payment_id?: string
           }
         }
@@ -1686,9 +2029,13 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example evt_1 */
               event_id: string
+              /** @example PAID */
               new_status?: string
+              /** @example 1 */
               order_id?: number
+              /** @example Order already PAID */
               reason?: string
               /** @enum {unknown} */
               status: 'processed' | 'duplicate' | 'ignored'
@@ -1702,6 +2049,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Invalid JSON payload */
               detail: string
             }
           }
@@ -1713,6 +2061,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Missing webhook signature */
               detail: string
             }
           }
@@ -1724,6 +2073,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Invalid webhook signature, or (Standard Webhooks) webhook timestamp outside the tolerance */
               detail: string
             }
           }
@@ -1735,6 +2085,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Order not found */
               detail: string
             }
           }
@@ -1746,6 +2097,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The order is canceled, the event id was already used for a different event (another order_id or event type), or the order was changed concurrently (retry) */
               detail: string
             }
           }
@@ -1757,6 +2109,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example Request body is too large */
               detail: string
             }
           }
@@ -1771,8 +2124,16 @@ export interface paths {
               detail:
                 | string
                 | {
+                    /**
+                     * @example [
+                     *       "body",
+                     *       "price"
+                     *     ]
+                     */
                     loc: (string | number)[]
+                    /** @example Input should be greater than 0 */
                     msg: string
+                    /** @example greater_than */
                     type: string
                   }[]
             }
@@ -1785,6 +2146,7 @@ export interface paths {
           }
           content: {
             'application/json': {
+              /** @example The database is busy or unavailable: retry */
               detail: string
             }
           }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { compileBodyValidator } from '../src/shared/validation.js'
 import { startTestApp, type TestApp } from './helpers/app.js'
 import { createOrder, createProduct } from './helpers/builders.js'
 
@@ -129,7 +130,89 @@ describe('routing', () => {
   })
 })
 
+/** Every schema node of the OpenAPI document's operations: parameters, request and response bodies. */
+function schemaNodes(doc: OpenApiDocument) {
+  const nodes: { where: string; schema: SchemaNode; example?: unknown; exampleAt?: string }[] = []
+  const walk = (schema: SchemaNode | undefined, where: string) => {
+    if (!schema || typeof schema !== 'object') return
+    nodes.push({ where, schema })
+    for (const [name, property] of Object.entries(schema.properties ?? {})) walk(property, `${where}.${name}`)
+    if (schema.items) walk(schema.items, `${where}[]`)
+    for (const [i, branch] of (schema.anyOf ?? schema.oneOf ?? []).entries()) walk(branch, `${where}|${i}`)
+  }
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const at = `${method.toUpperCase()} ${path}`
+      for (const parameter of operation.parameters ?? []) {
+        nodes.push({
+          where: `${at} ${parameter.in} ${parameter.name}`,
+          schema: parameter.schema,
+          example: parameter.example,
+        })
+      }
+      for (const content of Object.values(operation.requestBody?.content ?? {})) walk(content.schema, `${at} body`)
+      for (const [status, answer] of Object.entries(operation.responses ?? {})) {
+        for (const content of Object.values(answer.content ?? {})) walk(content.schema, `${at} ${status}`)
+      }
+    }
+  }
+  return nodes
+}
+
+interface SchemaNode {
+  type?: string
+  properties?: Record<string, SchemaNode>
+  items?: SchemaNode
+  anyOf?: SchemaNode[]
+  oneOf?: SchemaNode[]
+  enum?: unknown[]
+  const?: unknown
+  examples?: unknown[]
+  example?: unknown
+}
+interface OpenApiDocument {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { in: string; name: string; schema: SchemaNode; example?: unknown }[]
+        requestBody?: { content?: Record<string, { schema: SchemaNode }> }
+        responses?: Record<string, { content?: Record<string, { schema: SchemaNode }> }>
+      }
+    >
+  >
+}
+
 describe('documentation', () => {
+  it('when Swagger UI builds sample values, then every field and parameter has a realistic example of its own', async () => {
+    const doc = (await api.request('GET', '/openapi.json')).body as OpenApiDocument
+    const withoutExample = schemaNodes(doc)
+      .filter(({ schema }) => ['string', 'number', 'integer', 'boolean'].includes(schema.type ?? ''))
+      .filter(
+        ({ schema, example }) => example === undefined && schema.examples === undefined && schema.example === undefined,
+      )
+      .filter(({ schema }) => schema.enum === undefined && schema.const === undefined)
+      .map(({ where }) => where)
+    expect(withoutExample).toEqual([])
+  })
+
+  it('when the OpenAPI document gives an example, then it validates against its own schema', async () => {
+    const doc = (await api.request('GET', '/openapi.json')).body as OpenApiDocument
+    let checked = 0
+    for (const { where, schema, example } of schemaNodes(doc)) {
+      const examples = [...(schema.examples ?? []), ...(schema.example === undefined ? [] : [schema.example])]
+      if (example !== undefined) examples.push(example)
+      if (examples.length === 0) continue
+      const validate = compileBodyValidator(schema)
+      for (const value of examples) {
+        checked += 1
+        expect(validate(value), `${where}: ${JSON.stringify(value)} ${JSON.stringify(validate.errors)}`).toBe(true)
+      }
+    }
+    expect(checked).toBeGreaterThan(100)
+  })
+
   it('when /openapi.json is read, then it documents every route with tags, examples and status codes', async () => {
     const response = await api.request('GET', '/openapi.json')
     expect(response.status).toBe(200)

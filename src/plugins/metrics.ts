@@ -190,7 +190,16 @@ async function metricsPlugin(app: FastifyInstance) {
     response: {
       200: {
         description: 'Prometheus text exposition format',
-        content: { 'text/plain': { schema: { type: 'string' } } },
+        content: {
+          'text/plain': {
+            schema: {
+              type: 'string',
+              examples: [
+                '# HELP orders_created_total Orders placed\n# TYPE orders_created_total counter\norders_created_total 42\n',
+              ],
+            },
+          },
+        },
       },
     },
   }

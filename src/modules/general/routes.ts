@@ -6,23 +6,24 @@ export interface GeneralOptions {
   version: string
 }
 
+const Link = (path: string) => Type.String({ examples: [path] })
 const ServiceInfo = Type.Object({
-  message: Type.String(),
-  version: Type.String(),
-  docs: Type.String(),
-  redoc: Type.String(),
-  health: Type.String(),
-  openapi: Type.String(),
-  ready: Type.String(),
+  message: Type.String({ examples: ['Orders & Inventory Microservice'] }),
+  version: Type.String({ examples: ['1.0.0'] }),
+  docs: Link('/docs'),
+  redoc: Link('/redoc'),
+  health: Link('/health'),
+  openapi: Link('/openapi.json'),
+  ready: Link('/ready'),
 })
 
 const Health = Type.Object({
-  status: Type.String(),
-  service: Type.String(),
-  version: Type.String(),
-  uptime_seconds: Type.Number(),
+  status: Type.String({ examples: ['healthy'] }),
+  service: Type.String({ examples: ['orders-inventory'] }),
+  version: Type.String({ examples: ['1.0.0'] }),
+  uptime_seconds: Type.Number({ examples: [3600] }),
 })
-const Ready = Type.Object({ status: Type.String(), database: Type.String() })
+const Ready = Type.Object({ status: Type.String({ examples: ['ready'] }), database: Type.String({ examples: ['ok'] }) })
 
 export const generalRoutes: FastifyPluginAsyncTypebox<GeneralOptions> = async (app, { version }) => {
   const startedAt = Date.now()

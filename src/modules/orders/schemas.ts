@@ -21,10 +21,10 @@ const Status = Type.Enum([...ORDER_STATUSES], {
 export const Order = Type.Object({
   id: Id,
   product_id: Id,
-  quantity: Type.Integer(),
+  quantity: Type.Integer({ examples: [2] }),
   status: Status,
-  unit_price: Type.Number({ description: 'Product price when the order was placed' }),
-  total: Type.Number({ description: 'unit_price x quantity' }),
+  unit_price: Type.Number({ description: 'Product price when the order was placed', examples: [12.5] }),
+  total: Type.Number({ description: 'unit_price x quantity', examples: [25] }),
   created_at: Timestamp,
   updated_at: Timestamp,
 })
@@ -33,7 +33,7 @@ export type Order = Static<typeof Order>
 export const OrderCreate = Type.Object(
   {
     product_id: Id,
-    quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY }),
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, examples: [2] }),
   },
   { examples: [{ product_id: 1, quantity: 2 }] },
 )

@@ -21,23 +21,25 @@ const Sku = Type.String({
   maxLength: 64,
   pattern: NO_NUL,
   description: 'Stock keeping unit, unique among live products',
+  examples: ['MUG-001'],
 })
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL })
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL, examples: ['Coffee mug'] })
 const Price = Type.Number({
   exclusiveMinimum: 0,
   maximum: MAX_PRICE,
   multipleOf: 0.01,
   description: 'Unit price with at most 2 decimals, stored exactly (integer cents)',
+  examples: [12.5],
 })
-const stockOptions = { minimum: 0, maximum: MAX_STOCK, description: 'Units available to order' }
+const stockOptions = { minimum: 0, maximum: MAX_STOCK, description: 'Units available to order', examples: [100] }
 const Stock = Type.Integer(stockOptions)
 
 export const Product = Type.Object({
   id: Id,
   sku: Sku,
   name: Name,
-  price: Type.Number(),
-  stock: Type.Integer(),
+  price: Type.Number({ examples: [12.5] }),
+  stock: Type.Integer({ examples: [100] }),
   created_at: Timestamp,
   updated_at: Timestamp,
 })

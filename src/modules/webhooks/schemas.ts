@@ -3,18 +3,42 @@ import { databaseErrors, described, errorResponse, Id, NO_NUL, ValidationErrorRe
 
 export const PaymentEvent = Type.Object(
   {
-    event: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: NO_NUL, description: 'Event type' })),
+    event: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: NO_NUL,
+        description: 'Event type',
+        examples: ['payment.succeeded'],
+      }),
+    ),
     event_type: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, pattern: NO_NUL, description: 'Accepted in place of event' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: NO_NUL,
+        description: 'Accepted in place of event',
+        examples: ['payment.succeeded'],
+      }),
     ),
     order_id: Id,
-    amount: Type.Optional(Type.Number({ description: "Must equal the order's total when given" })),
-    currency: Type.Optional(Type.String({ maxLength: 10 })),
-    payment_id: Type.Optional(Type.String({ maxLength: 200 })),
-    event_id: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL }), Type.Integer()]),
+    amount: Type.Optional(Type.Number({ description: "Must equal the order's total when given", examples: [59.98] })),
+    currency: Type.Optional(
+      Type.String({ maxLength: 10, description: 'Must be CURRENCY when given', examples: ['USD'] }),
     ),
-    id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL }), Type.Integer()])),
+    payment_id: Type.Optional(Type.String({ maxLength: 200, examples: ['pay_1'] })),
+    event_id: Type.Optional(
+      Type.Union([
+        Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL, examples: ['evt_1'] }),
+        Type.Integer({ examples: [1001] }),
+      ]),
+    ),
+    id: Type.Optional(
+      Type.Union([
+        Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL, examples: ['evt_1'] }),
+        Type.Integer({ examples: [1001] }),
+      ]),
+    ),
   },
   {
     examples: [{ event: 'payment.succeeded', order_id: 1, amount: 59.98, currency: 'USD', payment_id: 'pay_1' }],
@@ -24,10 +48,10 @@ export type PaymentEvent = Static<typeof PaymentEvent>
 
 export const WebhookResult = Type.Object({
   status: Type.Enum(['processed', 'duplicate', 'ignored']),
-  event_id: Type.String(),
-  order_id: Type.Optional(Type.Integer()),
-  new_status: Type.Optional(Type.String()),
-  reason: Type.Optional(Type.String()),
+  event_id: Type.String({ examples: ['evt_1'] }),
+  order_id: Type.Optional(Type.Integer({ examples: [1] })),
+  new_status: Type.Optional(Type.String({ examples: ['PAID'] })),
+  reason: Type.Optional(Type.String({ examples: ['Order already PAID'] })),
 })
 export type WebhookResult = Static<typeof WebhookResult>
 
@@ -37,6 +61,7 @@ export const WebhookHeaders = Type.Object({
       description:
         '`sha256=<hex>` (or bare `<hex>`): HMAC-SHA256 of the raw body under a secret of WEBHOOK_SECRET. ' +
         'Ignored when `webhook-signature` is present.',
+      examples: ['sha256=3f1c0f9d2b5e4a7c8d6e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c'],
     }),
   ),
   'x-event-id': Type.Optional(
@@ -44,6 +69,7 @@ export const WebhookHeaders = Type.Object({
       description:
         'Delivery identity used to drop duplicates, taken whole (commas included), UTF-8, at most 200 characters. ' +
         'Ignored with Standard Webhooks headers (`webhook-id` is the identity then).',
+      examples: ['evt_1'],
     }),
   ),
   'webhook-id': Type.Optional(
@@ -51,6 +77,7 @@ export const WebhookHeaders = Type.Object({
       description:
         'Standard Webhooks: the event identity (the same on every retry), covered by the signature; ' +
         'UTF-8, at most 200 characters. Required with `webhook-signature`.',
+      examples: ['msg_2KWPBgLlAfxdpx2AI54pPJ85f4W'],
     }),
   ),
   'webhook-timestamp': Type.Optional(
@@ -58,6 +85,7 @@ export const WebhookHeaders = Type.Object({
       description:
         'Standard Webhooks: Unix seconds of this attempt, covered by the signature; more than ' +
         'WEBHOOK_TOLERANCE_SECONDS (default 300) from now, past or future: 403. Required with `webhook-signature`.',
+      examples: ['1796000000'],
     }),
   ),
   'webhook-signature': Type.Optional(
@@ -67,6 +95,7 @@ export const WebhookHeaders = Type.Object({
         'HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{raw body}` under a secret of WEBHOOK_SECRET ' +
         '(a `whsec_<base64>` secret is used decoded). When present, it decides instead of X-Webhook-Signature; ' +
         'without a valid `webhook-id` and `webhook-timestamp` it cannot be verified (403).',
+      examples: ['v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4='],
     }),
   ),
 })
@@ -98,7 +127,12 @@ export const schemas = {
       ),
       413: errorResponse('Request body is too large'),
       422: Type.Object(
-        { detail: Type.Union([Type.String(), ValidationErrorResponse.properties.detail]) },
+        {
+          detail: Type.Union([
+            Type.String({ examples: ['Payment amount 10 does not match order total 59.98'] }),
+            ValidationErrorResponse.properties.detail,
+          ]),
+        },
         {
           description:
             'Invalid payload or event id header (FastAPI-style list), or amount different from the order total ' +
