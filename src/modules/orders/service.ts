@@ -8,6 +8,7 @@ import type { CatalogueCache } from '../products/catalogue-cache.js'
 import * as inventory from '../products/repository.js'
 import * as orders from './repository.js'
 import type { Order, OrderCreate } from './schemas.js'
+import { inTransaction } from '../../db/transaction.js'
 
 /** Which status may follow which. SHIPPED and CANCELED are final. */
 const nextStatuses: Record<OrderStatus, readonly OrderStatus[]> = {
@@ -41,7 +42,7 @@ export async function placeOrder(
   input: OrderCreate,
   catalogueCache: CatalogueCache | undefined,
 ): Promise<Order> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const now = new Date().toISOString()
     const taken = await inventory.takeStock(trx, catalogueCache, input.product_id, input.quantity, now)
     if (!taken) {
@@ -110,7 +111,7 @@ export async function changeOrderStatus(
   to: OrderStatus,
   catalogueCache: CatalogueCache | undefined,
 ): Promise<{ order: Order; changed: boolean }> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const order = await orders.lockOrder(trx, id)
     if (!order) throw notFound.order()
     if (order.status === to) return { order: toOrder(order), changed: false }
@@ -127,7 +128,7 @@ export async function cancelOrDeleteOrder(
   id: number,
   catalogueCache: CatalogueCache | undefined,
 ): Promise<'canceled' | 'deleted'> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const order = await orders.lockOrder(trx, id)
     if (!order) throw notFound.order()
     if (order.status === 'CANCELED') {

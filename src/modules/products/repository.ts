@@ -3,6 +3,7 @@ import type { Database, Db, ProductRow } from '../../db/types.js'
 import type { Page, PageContents } from '../../shared/pagination.js'
 import type { CatalogueCache } from './catalogue-cache.js'
 import { Product } from './schemas.js'
+import { inTransaction } from '../../db/transaction.js'
 
 /**
  * SQL for products. Every function takes `db` or a transaction as its first argument; those that
@@ -26,7 +27,7 @@ async function writeProducts<T>(
     notice(catalogueCache)
     return write(db)
   }
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     notice(catalogueCache)
     return write(trx)
   })

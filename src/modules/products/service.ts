@@ -7,6 +7,7 @@ import { contentsOf, type Page, type PageContents } from '../../shared/paginatio
 import type { CachedPage, CatalogueCache } from './catalogue-cache.js'
 import * as products from './repository.js'
 import type { Product, ProductCreate, ProductUpdate } from './schemas.js'
+import { inTransaction } from '../../db/transaction.js'
 
 /*
  * Each use case takes the app's catalogue cache last (app.catalogueCache: undefined on PostgreSQL).
@@ -144,7 +145,7 @@ export async function updateProduct(
  * checked, so an order cannot slip in between the check and the delete (see lockLiveProduct).
  */
 export async function deleteProduct(db: Db, id: number, catalogueCache?: CatalogueCache): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     if (!(await products.lockLiveProduct(trx, id))) throw notFound.product()
     if (await products.hasActiveOrders(trx, id)) {
       throw new DomainError('PRODUCT_HAS_ACTIVE_ORDERS', 'Cannot delete product with pending or paid orders')

@@ -10,6 +10,7 @@ import { firstRawHeader, identityFromHeader } from './headers.js'
 import * as events from './repository.js'
 import { PaymentEvent, type WebhookResult } from './schemas.js'
 import { verifySignature, verifyStandardSignature } from './signature.js'
+import { inTransaction } from '../../db/transaction.js'
 
 const PAYMENT_SUCCEEDED = 'payment.succeeded'
 const OPTIONAL_FIELDS = ['event', 'event_type', 'amount', 'currency', 'payment_id', 'event_id', 'id']
@@ -122,7 +123,7 @@ function eventIdentity(header: { name: string; raw: string | undefined }, event:
  * is an error the transaction rolls back, so the provider's retry is evaluated afresh.
  */
 async function applyPaymentEvent(db: Db, eventId: string, event: ParsedEvent): Promise<WebhookResult> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const orderId = event.order_id
     const firstDelivery = await events.recordEvent(
       trx,
