@@ -164,7 +164,10 @@ export interface paths {
            * @example 0
            */
           offset?: number
-          /** @example 1 */
+          /**
+           * @description Orders with any line of this product
+           * @example 1
+           */
           product_id?: number
           /**
            * @description Alias of offset.
@@ -173,6 +176,8 @@ export interface paths {
           skip?: number
           /** @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED */
           status?: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
+          /** @description Alias of status */
+          status_filter?: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
         }
         header?: never
         path?: never
@@ -199,9 +204,32 @@ export interface paths {
               created_at: string
               /** @example 1 */
               id: number
-              /** @example 1 */
-              product_id: number
-              /** @example 2 */
+              /** @description The lines, in the order they were given */
+              items: {
+                /** @example 1 */
+                product_id: number
+                /** @example 2 */
+                quantity: number
+                /**
+                 * @description unit_price x quantity
+                 * @example 25
+                 */
+                total: number
+                /**
+                 * @description The product price when the order was placed
+                 * @example 12.5
+                 */
+                unit_price: number
+              }[]
+              /**
+               * @description A one-line order's product; null when the order has several lines
+               * @example 1
+               */
+              product_id: number | null
+              /**
+               * @description All the units of the order
+               * @example 2
+               */
               quantity: number
               /**
                * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
@@ -209,15 +237,15 @@ export interface paths {
                */
               status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
               /**
-               * @description unit_price x quantity
+               * @description The sum of the line totals
                * @example 25
                */
               total: number
               /**
-               * @description Product price when the order was placed
+               * @description A one-line order's unit price when it was placed; null when the order has several lines
                * @example 12.5
                */
-              unit_price: number
+              unit_price: number | null
               /**
                * Format: date-time
                * @description ISO 8601, UTC
@@ -290,36 +318,48 @@ export interface paths {
     }
     put?: never
     /**
-     * Place an order: reserves stock atomically
+     * Place an order of one or several lines: takes every line's stock atomically, or none
      * @description Scope: `orders` or `admin` when the service runs with API_KEYS.
+     *
+     *     Idempotent with an `Idempotency-Key` header: a retry with the same key and the same request gets the first answer again (`Idempotent-Replayed: true`) and nothing is done twice. Keys are kept 24 hours (IDEMPOTENCY_TTL_HOURS), then purged: a key sent after that is new.
      */
     post: {
       parameters: {
         query?: never
-        header?: never
+        header?: {
+          /**
+           * @description A key of your choosing, unique per operation (a UUID): 1 to 255 printable ASCII characters, or the same in double quotes. Send it again when you retry. Scoped to your API key; kept 24 hours.
+           * @example 5f0c2e1a-8d4b-4c3e-9a7f-1b2c3d4e5f60
+           */
+          'Idempotency-Key'?: string
+        }
         path?: never
         cookie?: never
       }
+      /** @description Either `product_id` and `quantity` (one line), or `items` (one or several lines), not both. */
       requestBody: {
         content: {
-          /**
-           * @example {
-           *       "product_id": 1,
-           *       "quantity": 2
-           *     }
-           */
           'application/json': {
+            /** @description 1 to 100 lines; a product may appear in several (its demand is summed) */
+            items?: {
+              /** @example 1 */
+              product_id: number
+              /** @example 2 */
+              quantity: number
+            }[]
             /** @example 1 */
-            product_id: number
+            product_id?: number
             /** @example 2 */
-            quantity: number
+            quantity?: number
           }
         }
       }
       responses: {
-        /** @description The order, PENDING; stock was reduced by its quantity */
+        /** @description The order, PENDING; the stock of every line was taken */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: string
             [name: string]: unknown
           }
           content: {
@@ -332,9 +372,32 @@ export interface paths {
               created_at: string
               /** @example 1 */
               id: number
-              /** @example 1 */
-              product_id: number
-              /** @example 2 */
+              /** @description The lines, in the order they were given */
+              items: {
+                /** @example 1 */
+                product_id: number
+                /** @example 2 */
+                quantity: number
+                /**
+                 * @description unit_price x quantity
+                 * @example 25
+                 */
+                total: number
+                /**
+                 * @description The product price when the order was placed
+                 * @example 12.5
+                 */
+                unit_price: number
+              }[]
+              /**
+               * @description A one-line order's product; null when the order has several lines
+               * @example 1
+               */
+              product_id: number | null
+              /**
+               * @description All the units of the order
+               * @example 2
+               */
               quantity: number
               /**
                * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
@@ -342,21 +405,33 @@ export interface paths {
                */
               status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
               /**
-               * @description unit_price x quantity
+               * @description The sum of the line totals
                * @example 25
                */
               total: number
               /**
-               * @description Product price when the order was placed
+               * @description A one-line order's unit price when it was placed; null when the order has several lines
                * @example 12.5
                */
-              unit_price: number
+              unit_price: number | null
               /**
                * Format: date-time
                * @description ISO 8601, UTC
                * @example 2026-11-30T09:15:00.000Z
                */
               updated_at: string
+            }
+          }
+        }
+        /** @description A malformed Idempotency-Key (1 to 255 printable ASCII characters, or the same in double quotes) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Malformed Idempotency-Key: send 1 to 255 printable ASCII characters, or the same in double quotes */
+              detail: string
             }
           }
         }
@@ -396,14 +471,17 @@ export interface paths {
             }
           }
         }
-        /** @description Insufficient stock. Available: 50, Requested: 100 */
+        /** @description Insufficient stock. Available: 50, Requested: 100 (several lines: Insufficient stock for product 7. Available: 2, Requested: 5); or a request with this Idempotency-Key is in progress (retry after Retry-After seconds) */
         409: {
           headers: {
             [name: string]: unknown
           }
           content: {
             'application/json': {
-              /** @example Insufficient stock. Available: 50, Requested: 100 */
+              /**
+               * @example Insufficient stock. Available: 50, Requested: 100
+               * @example A request with this Idempotency-Key is in progress
+               */
               detail: string
             }
           }
@@ -432,26 +510,28 @@ export interface paths {
             }
           }
         }
-        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type}; or (a string) Idempotency-Key reused with a different request (another method, path or body) */
         422: {
           headers: {
             [name: string]: unknown
           }
           content: {
             'application/json': {
-              detail: {
-                /**
-                 * @example [
-                 *       "body",
-                 *       "price"
-                 *     ]
-                 */
-                loc: (string | number)[]
-                /** @example Input should be greater than 0 */
-                msg: string
-                /** @example greater_than */
-                type: string
-              }[]
+              detail:
+                | {
+                    /**
+                     * @example [
+                     *       "body",
+                     *       "price"
+                     *     ]
+                     */
+                    loc: (string | number)[]
+                    /** @example Input should be greater than 0 */
+                    msg: string
+                    /** @example greater_than */
+                    type: string
+                  }[]
+                | string
             }
           }
         }
@@ -489,7 +569,18 @@ export interface paths {
     get: {
       parameters: {
         query?: never
-        header?: never
+        header?: {
+          /**
+           * @description Answer only if the order's current ETag is listed (strong comparison), else 412. One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-Match'?: string
+          /**
+           * @description ETags of copies the client holds: if one is current (weak comparison, W/ allowed; `*`: any), the answer is 304 Not Modified with no body and the ETag. One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-None-Match'?: string
+        }
         path: {
           /** @example 1 */
           order_id: number
@@ -498,9 +589,11 @@ export interface paths {
       }
       requestBody?: never
       responses: {
-        /** @description The order */
+        /** @description The order, with its ETag */
         200: {
           headers: {
+            /** @description Strong entity tag of this representation: changes whenever the body does. Send it back in If-None-Match (GET: 304 when unchanged) or If-Match (writes: 412 when changed). */
+            ETag?: string
             [name: string]: unknown
           }
           content: {
@@ -513,9 +606,32 @@ export interface paths {
               created_at: string
               /** @example 1 */
               id: number
-              /** @example 1 */
-              product_id: number
-              /** @example 2 */
+              /** @description The lines, in the order they were given */
+              items: {
+                /** @example 1 */
+                product_id: number
+                /** @example 2 */
+                quantity: number
+                /**
+                 * @description unit_price x quantity
+                 * @example 25
+                 */
+                total: number
+                /**
+                 * @description The product price when the order was placed
+                 * @example 12.5
+                 */
+                unit_price: number
+              }[]
+              /**
+               * @description A one-line order's product; null when the order has several lines
+               * @example 1
+               */
+              product_id: number | null
+              /**
+               * @description All the units of the order
+               * @example 2
+               */
               quantity: number
               /**
                * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
@@ -523,15 +639,15 @@ export interface paths {
                */
               status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
               /**
-               * @description unit_price x quantity
+               * @description The sum of the line totals
                * @example 25
                */
               total: number
               /**
-               * @description Product price when the order was placed
+               * @description A one-line order's unit price when it was placed; null when the order has several lines
                * @example 12.5
                */
-              unit_price: number
+              unit_price: number | null
               /**
                * Format: date-time
                * @description ISO 8601, UTC
@@ -540,6 +656,15 @@ export interface paths {
               updated_at: string
             }
           }
+        }
+        /** @description Not Modified: the If-None-Match tag is current; no body, the ETag header is sent */
+        304: {
+          headers: {
+            /** @description Strong entity tag of this representation: changes whenever the body does. Send it back in If-None-Match (GET: 304 when unchanged) or If-Match (writes: 412 when changed). */
+            ETag?: string
+            [name: string]: unknown
+          }
+          content?: never
         }
         /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
         401: {
@@ -573,6 +698,18 @@ export interface paths {
           content: {
             'application/json': {
               /** @example Order not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Precondition Failed: the resource has changed */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Precondition Failed: the resource has changed */
               detail: string
             }
           }
@@ -621,7 +758,18 @@ export interface paths {
     put: {
       parameters: {
         query?: never
-        header?: never
+        header?: {
+          /**
+           * @description Write only if the order is still as the client saw it: its current ETag must be listed (strong comparison: a W/ tag never matches; `*`: any existing order). Otherwise 412 and nothing changes. Checked atomically with the write. One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-Match'?: string
+          /**
+           * @description Refuse the write (412, nothing changes) if the order's current ETag is listed (weak comparison; `*`: it exists). One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-None-Match'?: string
+        }
         path: {
           /** @example 1 */
           order_id: number
@@ -645,9 +793,11 @@ export interface paths {
         }
       }
       responses: {
-        /** @description The order with its new status */
+        /** @description The order with its new status, and its new ETag */
         200: {
           headers: {
+            /** @description Strong entity tag of this representation: changes whenever the body does. Send it back in If-None-Match (GET: 304 when unchanged) or If-Match (writes: 412 when changed). */
+            ETag?: string
             [name: string]: unknown
           }
           content: {
@@ -660,9 +810,32 @@ export interface paths {
               created_at: string
               /** @example 1 */
               id: number
-              /** @example 1 */
-              product_id: number
-              /** @example 2 */
+              /** @description The lines, in the order they were given */
+              items: {
+                /** @example 1 */
+                product_id: number
+                /** @example 2 */
+                quantity: number
+                /**
+                 * @description unit_price x quantity
+                 * @example 25
+                 */
+                total: number
+                /**
+                 * @description The product price when the order was placed
+                 * @example 12.5
+                 */
+                unit_price: number
+              }[]
+              /**
+               * @description A one-line order's product; null when the order has several lines
+               * @example 1
+               */
+              product_id: number | null
+              /**
+               * @description All the units of the order
+               * @example 2
+               */
               quantity: number
               /**
                * @description PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED
@@ -670,15 +843,15 @@ export interface paths {
                */
               status: 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
               /**
-               * @description unit_price x quantity
+               * @description The sum of the line totals
                * @example 25
                */
               total: number
               /**
-               * @description Product price when the order was placed
+               * @description A one-line order's unit price when it was placed; null when the order has several lines
                * @example 12.5
                */
-              unit_price: number
+              unit_price: number | null
               /**
                * Format: date-time
                * @description ISO 8601, UTC
@@ -744,6 +917,18 @@ export interface paths {
           content: {
             'application/json': {
               /** @example The order was changed concurrently, please retry */
+              detail: string
+            }
+          }
+        }
+        /** @description Precondition Failed: the resource has changed */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Precondition Failed: the resource has changed */
               detail: string
             }
           }
@@ -817,7 +1002,18 @@ export interface paths {
     delete: {
       parameters: {
         query?: never
-        header?: never
+        header?: {
+          /**
+           * @description Write only if the order is still as the client saw it: its current ETag must be listed (strong comparison: a W/ tag never matches; `*`: any existing order). Otherwise 412 and nothing changes. Checked atomically with the write. One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-Match'?: string
+          /**
+           * @description Refuse the write (412, nothing changes) if the order's current ETag is listed (weak comparison; `*`: it exists). One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-None-Match'?: string
+        }
         path: {
           /** @example 1 */
           order_id: number
@@ -889,6 +1085,18 @@ export interface paths {
           content: {
             'application/json': {
               /** @example The order was changed concurrently, please retry */
+              detail: string
+            }
+          }
+        }
+        /** @description Precondition Failed: the resource has changed */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Precondition Failed: the resource has changed */
               detail: string
             }
           }
@@ -1080,11 +1288,19 @@ export interface paths {
     /**
      * Create a product
      * @description Scope: `admin` when the service runs with API_KEYS.
+     *
+     *     Idempotent with an `Idempotency-Key` header: a retry with the same key and the same request gets the first answer again (`Idempotent-Replayed: true`) and nothing is done twice. Keys are kept 24 hours (IDEMPOTENCY_TTL_HOURS), then purged: a key sent after that is new.
      */
     post: {
       parameters: {
         query?: never
-        header?: never
+        header?: {
+          /**
+           * @description A key of your choosing, unique per operation (a UUID): 1 to 255 printable ASCII characters, or the same in double quotes. Send it again when you retry. Scoped to your API key; kept 24 hours.
+           * @example 5f0c2e1a-8d4b-4c3e-9a7f-1b2c3d4e5f60
+           */
+          'Idempotency-Key'?: string
+        }
         path?: never
         cookie?: never
       }
@@ -1124,6 +1340,8 @@ export interface paths {
         /** @description The created product */
         201: {
           headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: string
             [name: string]: unknown
           }
           content: {
@@ -1156,6 +1374,18 @@ export interface paths {
             }
           }
         }
+        /** @description A malformed Idempotency-Key (1 to 255 printable ASCII characters, or the same in double quotes) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Malformed Idempotency-Key: send 1 to 255 printable ASCII characters, or the same in double quotes */
+              detail: string
+            }
+          }
+        }
         /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
         401: {
           headers: {
@@ -1180,14 +1410,17 @@ export interface paths {
             }
           }
         }
-        /** @description Product with this SKU already exists */
+        /** @description Product with this SKU already exists; or a request with this Idempotency-Key is in progress (retry after Retry-After seconds) */
         409: {
           headers: {
             [name: string]: unknown
           }
           content: {
             'application/json': {
-              /** @example Product with this SKU already exists */
+              /**
+               * @example Product with this SKU already exists
+               * @example A request with this Idempotency-Key is in progress
+               */
               detail: string
             }
           }
@@ -1216,26 +1449,28 @@ export interface paths {
             }
           }
         }
-        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type}; or (a string) Idempotency-Key reused with a different request (another method, path or body) */
         422: {
           headers: {
             [name: string]: unknown
           }
           content: {
             'application/json': {
-              detail: {
-                /**
-                 * @example [
-                 *       "body",
-                 *       "price"
-                 *     ]
-                 */
-                loc: (string | number)[]
-                /** @example Input should be greater than 0 */
-                msg: string
-                /** @example greater_than */
-                type: string
-              }[]
+              detail:
+                | {
+                    /**
+                     * @example [
+                     *       "body",
+                     *       "price"
+                     *     ]
+                     */
+                    loc: (string | number)[]
+                    /** @example Input should be greater than 0 */
+                    msg: string
+                    /** @example greater_than */
+                    type: string
+                  }[]
+                | string
             }
           }
         }
@@ -1273,7 +1508,18 @@ export interface paths {
     get: {
       parameters: {
         query?: never
-        header?: never
+        header?: {
+          /**
+           * @description Answer only if the product's current ETag is listed (strong comparison), else 412. One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-Match'?: string
+          /**
+           * @description ETags of copies the client holds: if one is current (weak comparison, W/ allowed; `*`: any), the answer is 304 Not Modified with no body and the ETag. One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-None-Match'?: string
+        }
         path: {
           /** @example 1 */
           product_id: number
@@ -1282,9 +1528,11 @@ export interface paths {
       }
       requestBody?: never
       responses: {
-        /** @description The product */
+        /** @description The product, with its ETag */
         200: {
           headers: {
+            /** @description Strong entity tag of this representation: changes whenever the body does. Send it back in If-None-Match (GET: 304 when unchanged) or If-Match (writes: 412 when changed). */
+            ETag?: string
             [name: string]: unknown
           }
           content: {
@@ -1316,6 +1564,15 @@ export interface paths {
               updated_at: string
             }
           }
+        }
+        /** @description Not Modified: the If-None-Match tag is current; no body, the ETag header is sent */
+        304: {
+          headers: {
+            /** @description Strong entity tag of this representation: changes whenever the body does. Send it back in If-None-Match (GET: 304 when unchanged) or If-Match (writes: 412 when changed). */
+            ETag?: string
+            [name: string]: unknown
+          }
+          content?: never
         }
         /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
         401: {
@@ -1349,6 +1606,18 @@ export interface paths {
           content: {
             'application/json': {
               /** @example Product not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Precondition Failed: the resource has changed */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Precondition Failed: the resource has changed */
               detail: string
             }
           }
@@ -1397,7 +1666,18 @@ export interface paths {
     put: {
       parameters: {
         query?: never
-        header?: never
+        header?: {
+          /**
+           * @description Write only if the product is still as the client saw it: its current ETag must be listed (strong comparison: a W/ tag never matches; `*`: any existing product). Otherwise 412 and nothing changes. Checked atomically with the write. One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-Match'?: string
+          /**
+           * @description Refuse the write (412, nothing changes) if the product's current ETag is listed (weak comparison; `*`: it exists). One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-None-Match'?: string
+        }
         path: {
           /** @example 1 */
           product_id: number
@@ -1435,9 +1715,11 @@ export interface paths {
         }
       }
       responses: {
-        /** @description The updated product */
+        /** @description The updated product, with its new ETag */
         200: {
           headers: {
+            /** @description Strong entity tag of this representation: changes whenever the body does. Send it back in If-None-Match (GET: 304 when unchanged) or If-Match (writes: 412 when changed). */
+            ETag?: string
             [name: string]: unknown
           }
           content: {
@@ -1514,6 +1796,18 @@ export interface paths {
           content: {
             'application/json': {
               /** @example Product with this SKU already exists */
+              detail: string
+            }
+          }
+        }
+        /** @description Precondition Failed: the resource has changed */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Precondition Failed: the resource has changed */
               detail: string
             }
           }
@@ -1587,7 +1881,18 @@ export interface paths {
     delete: {
       parameters: {
         query?: never
-        header?: never
+        header?: {
+          /**
+           * @description Write only if the product is still as the client saw it: its current ETag must be listed (strong comparison: a W/ tag never matches; `*`: any existing product). Otherwise 412 and nothing changes. Checked atomically with the write. One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-Match'?: string
+          /**
+           * @description Refuse the write (412, nothing changes) if the product's current ETag is listed (weak comparison; `*`: it exists). One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-None-Match'?: string
+        }
         path: {
           /** @example 1 */
           product_id: number
@@ -1651,6 +1956,18 @@ export interface paths {
             }
           }
         }
+        /** @description Precondition Failed: the resource has changed */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Precondition Failed: the resource has changed */
+              detail: string
+            }
+          }
+        }
         /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
         422: {
           headers: {
@@ -1697,7 +2014,18 @@ export interface paths {
     patch: {
       parameters: {
         query?: never
-        header?: never
+        header?: {
+          /**
+           * @description Write only if the product is still as the client saw it: its current ETag must be listed (strong comparison: a W/ tag never matches; `*`: any existing product). Otherwise 412 and nothing changes. Checked atomically with the write. One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-Match'?: string
+          /**
+           * @description Refuse the write (412, nothing changes) if the product's current ETag is listed (weak comparison; `*`: it exists). One or more entity tags, comma-separated (`"a", W/"b"`), or `*`; anything else is a 422.
+           * @example "kTq3rNwY0hG6JpXw2c8HvA"
+           */
+          'If-None-Match'?: string
+        }
         path: {
           /** @example 1 */
           product_id: number
@@ -1735,9 +2063,11 @@ export interface paths {
         }
       }
       responses: {
-        /** @description The updated product */
+        /** @description The updated product, with its new ETag */
         200: {
           headers: {
+            /** @description Strong entity tag of this representation: changes whenever the body does. Send it back in If-None-Match (GET: 304 when unchanged) or If-Match (writes: 412 when changed). */
+            ETag?: string
             [name: string]: unknown
           }
           content: {
@@ -1814,6 +2144,18 @@ export interface paths {
           content: {
             'application/json': {
               /** @example Product with this SKU already exists */
+              detail: string
+            }
+          }
+        }
+        /** @description Precondition Failed: the resource has changed */
+        412: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Precondition Failed: the resource has changed */
               detail: string
             }
           }

@@ -9,6 +9,7 @@ import db from './plugins/db.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import connections from './plugins/connections.js'
 import errors from './plugins/errors.js'
+import idempotency from './plugins/idempotency.js'
 import jsonBody from './plugins/json-body.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
@@ -75,6 +76,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(jsonBody)
   await app.register(db, { database: config.database })
   await app.register(catalogueCache)
+  await app.register(idempotency, { config })
   await app.register(openapi, { version })
   await app.register(metrics)
   await registerModules(app, config, version)

@@ -122,6 +122,13 @@ export const EnvSchema = Type.Object({
     description:
       'The base URL clients use (`https://api.shop.example`): `Link` headers are built from it. Empty: from the request, with proxy headers only under TRUST_PROXY.',
   }),
+  IDEMPOTENCY_TTL_HOURS: Type.Integer({
+    default: 24,
+    minimum: 1,
+    maximum: 720,
+    description:
+      'How long an Idempotency-Key is remembered: a retry within it is answered with the first response; after it the key is purged and counts as new.',
+  }),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -152,6 +159,8 @@ export interface Config {
   /** ISO 4217 code a payment must be in. */
   readonly currency: string
   readonly webhookToleranceSeconds: number
+  /** How long an Idempotency-Key record is kept (IDEMPOTENCY_TTL_HOURS). */
+  readonly idempotencyTtlHours: number
 }
 
 /** What a key may do: `read` every GET; `orders` also places, changes and cancels orders; `admin` all. */
@@ -317,6 +326,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl: env.PUBLIC_URL,
     currency: env.CURRENCY,
     webhookToleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
+    idempotencyTtlHours: env.IDEMPOTENCY_TTL_HOURS,
   })
 }
 

@@ -27,7 +27,10 @@ describe('migrations keep the data written by older schemas', () => {
       values ('OLD-1', 'Old mug', 99999999, 7, ${at}, ${at}, null),
              ('OLD-2', 'Gone', 150, 0, ${at}, ${at}, ${at})`.execute(old)
     await sql`insert into orders (product_id, quantity, status, unit_price_cents, created_at, updated_at)
-      values (1, 3, 'PAID', 99999999, ${at}, ${at}), (2, 1, 'CANCELED', 150, ${at}, ${at})`.execute(old)
+      values (1, 3, 'PAID', 99999999, ${at}, ${at}), (2, 1, 'CANCELED', 150, ${at}, ${at}),
+             (1, 1, 'CANCELED', 99999999, ${at}, ${at})`.execute(old)
+    // A deleted order: its id must never be given again.
+    await sql`delete from orders where id = 3`.execute(old)
     await sql`insert into webhook_events (event_id, event_type, order_id, received_at)
       values ('evt-old', 'payment.succeeded', 1, ${at})`.execute(old)
     await old.destroy()
@@ -45,12 +48,24 @@ describe('migrations keep the data written by older schemas', () => {
         { id: 1, product_id: 1, quantity: 3, status: 'PAID', unit_price: 999999.99, total: 2999999.97 },
         { id: 2, product_id: 2, quantity: 1, status: 'CANCELED', unit_price: 1.5 },
       ])
+      // Every order became one line, with its unit price and total.
+      expect((await api.request('GET', '/orders/1')).body.items).toEqual([
+        { product_id: 1, quantity: 3, unit_price: 999999.99, total: 2999999.97 },
+      ])
+      expect((await api.request('GET', '/orders/2')).body.items).toEqual([
+        { product_id: 2, quantity: 1, unit_price: 1.5, total: 1.5 },
+      ])
+      expect((await api.request('GET', '/orders?product_id=1')).body.map((o: { id: number }) => o.id)).toEqual([1])
       // The new limits hold on the migrated tables: a price of ten billion, and its orders.
       const product = await api.request('PATCH', '/products/1', { price: 10_000_000_000, stock: 100 })
       expect(product.body.price).toBe(10_000_000_000)
       const order = await api.request('POST', '/orders', { product_id: 1, quantity: 99 })
       expect(order.status).toBe(201)
       expect(order.body.total).toBe(990_000_000_000)
+      expect(order.body.id).toBe(4)
+      // An order of the old schema still cancels, its line's units back to stock.
+      expect((await api.request('DELETE', '/orders/1')).status).toBe(204)
+      expect((await api.request('GET', '/products/1')).body.stock).toBe(100 - 99 + 3)
     } finally {
       await api.close()
     }

@@ -26,8 +26,10 @@ beforeAll(async () => {
   const now = new Date().toISOString()
   await sql`
     with recursive n(i) as (select 1 union all select i + 1 from n where i < ${ROWS})
-    insert into orders (product_id, quantity, status, unit_price_cents, created_at, updated_at)
-    select ${productId}, 1, 'PENDING', 100, ${now}, ${now} from n`.execute(api.app.db)
+    insert into orders (product_id, quantity, status, unit_price_cents, total_cents, created_at, updated_at)
+    select ${productId}, 1, 'PENDING', 100, 100, ${now}, ${now} from n`.execute(api.app.db)
+  await sql`insert into order_lines (order_id, line_no, product_id, quantity, unit_price_cents)
+    select id, 1, product_id, quantity, unit_price_cents from orders`.execute(api.app.db)
 }, 120_000)
 afterAll(() => api.close())
 

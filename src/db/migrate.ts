@@ -3,13 +3,20 @@ import type { DatabaseConfig } from '../config.js'
 import { createDb, dialectOf } from './connect.js'
 import * as initial from './migrations/0001_initial.js'
 import * as largePrices from './migrations/0002_large_prices.js'
+import * as orderLines from './migrations/0003_order_lines.js'
+import * as idempotencyKeys from './migrations/0004_idempotency_keys.js'
 
 // Listed explicitly (not read from disk) so the same list works from src/ under tsx and vitest
 // and from dist/ after a build. Add new migrations at the end; never edit a released one.
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_large_prices': largePrices,
+  '0003_order_lines': orderLines,
+  '0004_idempotency_keys': idempotencyKeys,
 }
+
+/** Every migration, in the order they run. */
+export const MIGRATION_NAMES = Object.keys(migrations)
 
 const provider: MigrationProvider = {
   getMigrations: async () => migrations,

@@ -18,13 +18,27 @@ export interface ProductsTable {
 
 export interface OrdersTable {
   id: Generated<number>
-  product_id: number
+  /** The product of a one-line order; null when the order has several lines. */
+  product_id: number | null
+  /** All the order's units. */
   quantity: number
   status: OrderStatus
-  /** The product's price when the order was placed, in cents. */
-  unit_price_cents: number
+  /** A one-line order's unit price when it was placed, in cents; null with several lines. */
+  unit_price_cents: number | null
+  /** The sum of the line totals, in cents. */
+  total_cents: number
   created_at: string
   updated_at: string
+}
+
+/** One product of an order, its quantity and its unit price frozen when the order was placed. */
+export interface OrderLinesTable {
+  order_id: number
+  /** 1, 2, ... in the order the lines were given. */
+  line_no: number
+  product_id: number
+  quantity: number
+  unit_price_cents: number
 }
 
 export interface WebhookEventsTable {
@@ -34,12 +48,36 @@ export interface WebhookEventsTable {
   received_at: string
 }
 
+/** An Idempotency-Key record (src/plugins/idempotency.ts): who sent the key, for which request, and its outcome. */
+export interface IdempotencyKeysTable {
+  /** The API key's name; '' without one (API_KEYS off). */
+  caller: string
+  key: string
+  method: string
+  path: string
+  /** SHA-256 (hex) of the method, the path with its query and the raw body. */
+  fingerprint: string
+  state: 'running' | 'done'
+  /** The attempt that runs the request now; only it may complete or release the record. */
+  lease_token: string
+  /** A running record whose lease has run out (its instance crashed) may be taken over. */
+  locked_until: string
+  /** The answer sent, once done: replayed byte for byte. */
+  response_status: number | null
+  response_body: string | null
+  created_at: string
+  expires_at: string
+}
+
 export interface Database {
   products: ProductsTable
   orders: OrdersTable
+  order_lines: OrderLinesTable
   webhook_events: WebhookEventsTable
+  idempotency_keys: IdempotencyKeysTable
 }
 
 export type Db = Kysely<Database>
 export type ProductRow = Selectable<ProductsTable>
 export type OrderRow = Selectable<OrdersTable>
+export type OrderLineRow = Selectable<OrderLinesTable>

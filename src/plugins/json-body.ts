@@ -2,6 +2,16 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { parseJson } from '../shared/json.js'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The body's text as received (the parser's own string, not a copy): an Idempotency-Key's
+     * fingerprint covers these exact characters. Undefined when the request had no body.
+     */
+    rawBody: string | undefined
+  }
+}
+
 // Fastify matches the whole header, parameters included: `application/json; charset=utf-8`.
 const JSON_MEDIA_TYPES = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i
 
@@ -27,13 +37,16 @@ const unsupportedMediaType = () =>
  * sends none). Any other type is refused with 415 (text/plain is not parsed into a string).
  */
 async function jsonBodyPlugin(app: FastifyInstance) {
+  app.decorateRequest('rawBody', undefined)
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, (_request, body, done) =>
-    parseJsonBody(body as string, done),
-  )
+  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string
+    parseJsonBody(body as string, done)
+  })
   // Fastify hands bodies without a Content-Type, and of unknown types, to the catch-all parser.
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     if (request.headers['content-type'] !== undefined) return done(unsupportedMediaType(), undefined)
+    request.rawBody = body as string
     parseJsonBody(body as string, done)
   })
 }

@@ -34,8 +34,17 @@ async function securityPlugin(app: FastifyInstance, { config }: { config: Config
     await app.register(cors, {
       origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins],
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id', 'X-Event-Id', 'X-Webhook-Signature'],
-      exposedHeaders: ['X-Total-Count', 'Link', 'X-Request-Id', 'Retry-After'],
+      allowedHeaders: [
+        'Content-Type',
+        'Authorization',
+        'X-Request-Id',
+        'X-Event-Id',
+        'X-Webhook-Signature',
+        'Idempotency-Key',
+        'If-Match',
+        'If-None-Match',
+      ],
+      exposedHeaders: ['X-Total-Count', 'Link', 'X-Request-Id', 'Retry-After', 'Idempotent-Replayed', 'ETag'],
       maxAge: 600,
     })
   }

@@ -58,8 +58,8 @@ export const Pagination = Type.Object({
 export type PaginationQuery = Static<typeof Pagination>
 
 /** A response entry for an error status, documented with its meaning. */
-export function errorResponse(description: string) {
-  return Type.Object({ detail: Type.String({ examples: [description] }) }, { description })
+export function errorResponse(description: string, example = description) {
+  return Type.Object({ detail: Type.String({ examples: [example] }) }, { description })
 }
 
 /** Statuses any route with a JSON body may answer before its handler runs. */

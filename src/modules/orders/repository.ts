@@ -1,5 +1,5 @@
-import type { Transaction } from 'kysely'
-import type { Database, Db, OrderRow, OrderStatus } from '../../db/types.js'
+import { sql, type Transaction } from 'kysely'
+import type { Database, Db, OrderLineRow, OrderRow, OrderStatus } from '../../db/types.js'
 import type { Page } from '../../shared/pagination.js'
 
 /** SQL for orders. Every function takes `db` or a transaction as its first argument. */
@@ -9,16 +9,55 @@ export interface OrderFilter {
   productId?: number | undefined
 }
 
-export async function insertOrder(
-  db: Db,
-  order: { product_id: number; quantity: number; unit_price_cents: number },
-  now: string,
-): Promise<OrderRow> {
-  return db
-    .insertInto('orders')
-    .values({ ...order, status: 'PENDING', created_at: now, updated_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+export interface NewOrderRow {
+  /** Null when the order has several lines. */
+  product_id: number | null
+  quantity: number
+  unit_price_cents: number | null
+  total_cents: number
+}
+
+export interface NewOrderLine {
+  product_id: number
+  quantity: number
+  unit_price_cents: number
+}
+
+/*
+ * Placing an order is the hottest write: its two inserts are written as SQL templates, which Kysely
+ * compiles without building a query tree (the query builder cost a tenth of an order's CPU).
+ */
+
+export async function insertOrder(db: Db, order: NewOrderRow, now: string): Promise<OrderRow> {
+  const { rows } = await sql<OrderRow>`insert into orders
+      (product_id, quantity, status, unit_price_cents, total_cents, created_at, updated_at)
+    values (${order.product_id}, ${order.quantity}, 'PENDING', ${order.unit_price_cents}, ${order.total_cents},
+      ${now}, ${now})
+    returning *`.execute(db)
+  return rows[0]!
+}
+
+/** The order's lines, numbered in the order given; returns them as stored. */
+export async function insertLines(db: Db, orderId: number, lines: readonly NewOrderLine[]): Promise<OrderLineRow[]> {
+  const rows = lines.map((line, i) => ({ order_id: orderId, line_no: i + 1, ...line }))
+  const values = sql.join(
+    rows.map(
+      (row) => sql`(${row.order_id}, ${row.line_no}, ${row.product_id}, ${row.quantity}, ${row.unit_price_cents})`,
+    ),
+  )
+  await sql`insert into order_lines (order_id, line_no, product_id, quantity, unit_price_cents)
+    values ${values}`.execute(db)
+  return rows
+}
+
+/** The lines of these orders, each order's in the order they were given. */
+export async function findLines(db: Db, orderIds: readonly number[]): Promise<OrderLineRow[]> {
+  if (orderIds.length === 0) return []
+  const lines = db.selectFrom('order_lines').selectAll()
+  return (orderIds.length === 1 ? lines.where('order_id', '=', orderIds[0]!) : lines.where('order_id', 'in', orderIds))
+    .orderBy('order_id')
+    .orderBy('line_no')
+    .execute()
 }
 
 export async function findOrder(db: Db, id: number): Promise<OrderRow | undefined> {
@@ -37,7 +76,19 @@ export async function lockOrder(trx: Transaction<Database>, id: number): Promise
 function filtered(db: Db, filter: OrderFilter) {
   let query = db.selectFrom('orders')
   if (filter.status) query = query.where('status', '=', filter.status)
-  if (filter.productId) query = query.where('product_id', '=', filter.productId)
+  // Orders with any line of the product.
+  if (filter.productId) {
+    const productId = filter.productId
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('order_lines')
+          .select('order_lines.line_no')
+          .whereRef('order_lines.order_id', '=', 'orders.id')
+          .where('order_lines.product_id', '=', productId),
+      ),
+    )
+  }
   return query
 }
 
@@ -78,7 +129,8 @@ export async function transitionOrder(
     .executeTakeFirst()
 }
 
-export async function deleteCanceledOrder(db: Db, id: number): Promise<boolean> {
-  const result = await db.deleteFrom('orders').where('id', '=', id).where('status', '=', 'CANCELED').executeTakeFirst()
+/** Deletes a CANCELED order; its lines go with it (ON DELETE CASCADE). */
+export async function deleteCanceledOrder(trx: Transaction<Database>, id: number): Promise<boolean> {
+  const result = await trx.deleteFrom('orders').where('id', '=', id).where('status', '=', 'CANCELED').executeTakeFirst()
   return result.numDeletedRows > 0n
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { answerRead, conditionsOf, representationOf, withETag } from '../../shared/etag.js'
 import { contentsOf, pageOf, setPageHeaders } from '../../shared/pagination.js'
 import { schemas } from './schemas.js'
 import * as service from './service.js'
@@ -6,37 +7,47 @@ import * as service from './service.js'
 export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Orders take and return stock: the catalogue cache goes with them to the products repository.
   const { catalogueCache } = app
-  app.post('/orders', { schema: schemas.create, config: { scope: 'orders' } }, async (request, reply) => {
-    const order = await service.placeOrder(app.db, request.body, catalogueCache)
-    app.metrics.orderPlaced()
-    return reply.code(201).send(order)
-  })
+  app.post('/orders', { schema: schemas.create, config: { scope: 'orders' } }, async (request, reply) =>
+    app.idempotent(
+      request,
+      reply,
+      201,
+      (db) => service.placeOrder(db, request.body, catalogueCache),
+      () => app.metrics.orderPlaced(),
+    ),
+  )
 
   app.get('/orders', { schema: schemas.list, config: { scope: 'read' } }, async (request, reply) => {
     const page = pageOf(request.query)
-    const filter = { status: request.query.status, productId: request.query.product_id }
+    const filter = { status: request.query.status ?? request.query.status_filter, productId: request.query.product_id }
     const { items, total } = await service.listOrders(app.db, filter, page)
     setPageHeaders(request, reply, page, total, contentsOf(items))
     return items
   })
 
-  app.get('/orders/:order_id', { schema: schemas.get, config: { scope: 'read' } }, async (request) =>
-    service.getOrder(app.db, request.params.order_id),
+  app.get('/orders/:order_id', { schema: schemas.get, config: { scope: 'read' } }, async (request, reply) =>
+    answerRead(request, reply, representationOf(await service.getOrder(app.db, request.params.order_id))),
   )
 
-  app.put('/orders/:order_id', { schema: schemas.update, config: { scope: 'orders' } }, async (request) => {
+  app.put('/orders/:order_id', { schema: schemas.update, config: { scope: 'orders' } }, async (request, reply) => {
     const { order, changed } = await service.changeOrderStatus(
       app.db,
       request.params.order_id,
       request.body.status,
       catalogueCache,
+      conditionsOf(request),
     )
     if (changed) app.metrics.orderMovedTo(order.status)
-    return order
+    return withETag(reply, representationOf(order))
   })
 
   app.delete('/orders/:order_id', { schema: schemas.remove, config: { scope: 'orders' } }, async (request, reply) => {
-    const outcome = await service.cancelOrDeleteOrder(app.db, request.params.order_id, catalogueCache)
+    const outcome = await service.cancelOrDeleteOrder(
+      app.db,
+      request.params.order_id,
+      catalogueCache,
+      conditionsOf(request),
+    )
     if (outcome === 'canceled') app.metrics.orderMovedTo('CANCELED')
     return reply.code(204).send(null)
   })

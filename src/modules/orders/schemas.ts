@@ -11,6 +11,7 @@ import {
   Timestamp,
   validationErrorResponse,
 } from '../../shared/schemas.js'
+import { conditionalHeaders, etagHeader, notModifiedResponse, preconditionFailedResponse } from '../../shared/etag.js'
 
 export const MAX_QUANTITY = 1_000_000
 
@@ -18,24 +19,73 @@ const Status = Type.Enum([...ORDER_STATUSES], {
   description: 'PENDING -> PAID -> SHIPPED; PENDING or PAID -> CANCELED',
 })
 
-export const Order = Type.Object({
-  id: Id,
+/** A value or null, as one JSON Schema type list (the serializer then needs no anyOf branch). */
+const orNull = <T extends number>(type: 'integer' | 'number', options: object) =>
+  Type.Unsafe<T | null>({ type: [type, 'null'], ...options })
+
+export const OrderLine = Type.Object({
   product_id: Id,
   quantity: Type.Integer({ examples: [2] }),
-  status: Status,
-  unit_price: Type.Number({ description: 'Product price when the order was placed', examples: [12.5] }),
+  unit_price: Type.Number({ description: 'The product price when the order was placed', examples: [12.5] }),
   total: Type.Number({ description: 'unit_price x quantity', examples: [25] }),
+})
+export type OrderLine = Static<typeof OrderLine>
+
+export const Order = Type.Object({
+  id: Id,
+  product_id: orNull('integer', {
+    description: "A one-line order's product; null when the order has several lines",
+    examples: [1],
+  }),
+  quantity: Type.Integer({ description: 'All the units of the order', examples: [2] }),
+  status: Status,
+  unit_price: orNull('number', {
+    description: "A one-line order's unit price when it was placed; null when the order has several lines",
+    examples: [12.5],
+  }),
+  total: Type.Number({ description: 'The sum of the line totals', examples: [25] }),
+  items: Type.Array(OrderLine, { description: 'The lines, in the order they were given' }),
   created_at: Timestamp,
   updated_at: Timestamp,
 })
 export type Order = Static<typeof Order>
 
+/** At most this many lines in one order. */
+export const MAX_LINES = 100
+
+const Quantity = Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, examples: [2] })
+
+export const OrderItem = Type.Object({ product_id: Id, quantity: Quantity })
+
+/**
+ * Either the original form `{product_id, quantity}` or `{items: [...]}`, not both: one schema with
+ * every field optional (the form is checked by the service, which names what is missing), so that
+ * unknown fields are dropped as everywhere else.
+ */
 export const OrderCreate = Type.Object(
   {
-    product_id: Id,
-    quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, examples: [2] }),
+    product_id: Type.Optional(Id),
+    quantity: Type.Optional(Quantity),
+    items: Type.Optional(
+      Type.Array(OrderItem, {
+        minItems: 1,
+        maxItems: MAX_LINES,
+        description: `1 to ${MAX_LINES} lines; a product may appear in several (its demand is summed)`,
+      }),
+    ),
   },
-  { examples: [{ product_id: 1, quantity: 2 }] },
+  {
+    description: 'Either `product_id` and `quantity` (one line), or `items` (one or several lines), not both.',
+    examples: [
+      { product_id: 1, quantity: 2 },
+      {
+        items: [
+          { product_id: 1, quantity: 2 },
+          { product_id: 3, quantity: 1 },
+        ],
+      },
+    ],
+  },
 )
 export type OrderCreate = Static<typeof OrderCreate>
 
@@ -46,19 +96,23 @@ export const OrderParams = Type.Object({ order_id: Id })
 export const OrderListQuery = Type.Object({
   ...Pagination.properties,
   status: Type.Optional(Status),
-  product_id: Type.Optional(Id),
+  status_filter: Type.Optional(Type.Enum([...ORDER_STATUSES], { description: 'Alias of status' })),
+  product_id: Type.Optional(Type.Integer({ ...Id, description: 'Orders with any line of this product' })),
 })
 export type OrderListQuery = Static<typeof OrderListQuery>
 
 export const schemas = {
   create: {
     tags: ['Orders'],
-    summary: 'Place an order: reserves stock atomically',
+    summary: "Place an order of one or several lines: takes every line's stock atomically, or none",
     body: OrderCreate,
     response: {
-      201: described(Order, 'The order, PENDING; stock was reduced by its quantity'),
+      201: described(Order, 'The order, PENDING; the stock of every line was taken'),
       404: errorResponse('Product not found'),
-      409: errorResponse('Insufficient stock. Available: 50, Requested: 100'),
+      409: errorResponse(
+        'Insufficient stock. Available: 50, Requested: 100 (several lines: Insufficient stock for product 7. Available: 2, Requested: 5)',
+        'Insufficient stock. Available: 50, Requested: 100',
+      ),
       422: validationErrorResponse,
       ...bodyErrors,
       ...databaseErrors,
@@ -78,9 +132,12 @@ export const schemas = {
     tags: ['Orders'],
     summary: 'Get an order',
     params: OrderParams,
+    headers: conditionalHeaders('read', 'order'),
     response: {
-      200: described(Order, 'The order'),
+      200: described(Order, 'The order, with its ETag', { headers: etagHeader }),
+      304: notModifiedResponse,
       404: errorResponse('Order not found'),
+      412: preconditionFailedResponse,
       422: validationErrorResponse,
       ...databaseErrors,
     },
@@ -89,9 +146,11 @@ export const schemas = {
     tags: ['Orders'],
     summary: 'Change an order status (idempotent; canceling returns the stock)',
     params: OrderParams,
+    headers: conditionalHeaders('write', 'order'),
     body: OrderStatusUpdate,
     response: {
-      200: described(Order, 'The order with its new status'),
+      200: described(Order, 'The order with its new status, and its new ETag', { headers: etagHeader }),
+      412: preconditionFailedResponse,
       400: errorResponse('Invalid status transition from PAID to PENDING'),
       409: errorResponse('The order was changed concurrently, please retry'),
       404: errorResponse('Order not found'),
@@ -104,7 +163,9 @@ export const schemas = {
     tags: ['Orders'],
     summary: 'Cancel a PENDING or PAID order; delete a CANCELED one',
     params: OrderParams,
+    headers: conditionalHeaders('write', 'order'),
     response: {
+      412: preconditionFailedResponse,
       204: Type.Null({ description: 'Canceled (stock returned) or, if already canceled, deleted' }),
       400: errorResponse('Cannot cancel order with status SHIPPED'),
       409: errorResponse('The order was changed concurrently, please retry'),

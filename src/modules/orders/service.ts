@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely'
-import type { Database, Db, OrderRow, OrderStatus } from '../../db/types.js'
+import type { Database, Db, OrderLineRow, OrderRow, OrderStatus } from '../../db/types.js'
 import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
 import { fromCents, MAX_TOTAL_CENTS } from '../../shared/money.js'
 import { countWithCache } from '../../shared/counts.js'
@@ -9,6 +9,7 @@ import * as inventory from '../products/repository.js'
 import * as orders from './repository.js'
 import type { Order, OrderCreate } from './schemas.js'
 import { inTransaction } from '../../db/transaction.js'
+import { assertPreconditions, representationOf, type Conditions } from '../../shared/etag.js'
 
 /** Which status may follow which. SHIPPED and CANCELED are final. */
 const nextStatuses: Record<OrderStatus, readonly OrderStatus[]> = {
@@ -18,17 +19,35 @@ const nextStatuses: Record<OrderStatus, readonly OrderStatus[]> = {
   CANCELED: [],
 }
 
-export function toOrder(row: OrderRow): Order {
+/** An order as the API shows it: its row and its lines. */
+export function toOrder(row: OrderRow, lines: readonly OrderLineRow[]): Order {
   return {
     id: row.id,
     product_id: row.product_id,
     quantity: row.quantity,
     status: row.status,
-    unit_price: fromCents(row.unit_price_cents),
-    total: fromCents(row.unit_price_cents * row.quantity),
+    unit_price: row.unit_price_cents === null ? null : fromCents(row.unit_price_cents),
+    total: fromCents(row.total_cents),
+    items: lines.map((line) => ({
+      product_id: line.product_id,
+      quantity: line.quantity,
+      unit_price: fromCents(line.unit_price_cents),
+      total: fromCents(line.unit_price_cents * line.quantity),
+    })),
     created_at: row.created_at,
     updated_at: row.updated_at,
   }
+}
+
+/** Rows and their lines -> the API's orders. */
+function toOrders(rows: readonly OrderRow[], lines: readonly OrderLineRow[]): Order[] {
+  const byOrder = new Map<number, OrderLineRow[]>()
+  for (const line of lines) {
+    const list = byOrder.get(line.order_id)
+    if (list) list.push(line)
+    else byOrder.set(line.order_id, [line])
+  }
+  return rows.map((row) => toOrder(row, byOrder.get(row.id) ?? []))
 }
 
 /*
@@ -36,48 +55,103 @@ export function toOrder(row: OrderRow): Order {
  * and hand it to the products repository, which tells it before the stock changes.
  */
 
-/** Placing an order: take the stock and record the order in one transaction, or do neither. */
+/** The request's lines, in its form `{product_id, quantity}` or `{items}`; 422 for neither or both. */
+function linesOf(input: OrderCreate): { product_id: number; quantity: number }[] {
+  const single = input.product_id !== undefined || input.quantity !== undefined
+  if (input.items !== undefined) {
+    if (single) {
+      throw new RequestValidationError([
+        {
+          loc: ['body'],
+          msg: 'Send either product_id and quantity, or items, not both',
+          type: 'value_error',
+        },
+      ])
+    }
+    return input.items
+  }
+  const missing = (['product_id', 'quantity'] as const).filter((field) => input[field] === undefined)
+  if (missing.length > 0) {
+    throw new RequestValidationError(
+      missing.map((field) => ({ loc: ['body', field], msg: 'Field required', type: 'missing' })),
+    )
+  }
+  return [{ product_id: input.product_id!, quantity: input.quantity! }]
+}
+
+/** Units asked of each product, summed over the lines, by ascending product id (the lock order). */
+function demandByProduct(lines: readonly { product_id: number; quantity: number }[]): [number, number][] {
+  const demand = new Map<number, number>()
+  for (const line of lines) demand.set(line.product_id, (demand.get(line.product_id) ?? 0) + line.quantity)
+  return [...demand.entries()].sort(([a], [b]) => a - b)
+}
+
+/**
+ * Placing an order: take every line's stock and record the order and its lines in one transaction,
+ * or do none of it. Each product is taken once for the units of all its lines (two lines of one
+ * product are one demand), in ascending product id order, so that concurrent orders lock products
+ * in the same order and never deadlock; each take is one conditional UPDATE (stock >= demand).
+ */
 export async function placeOrder(
   db: Db,
   input: OrderCreate,
   catalogueCache: CatalogueCache | undefined,
 ): Promise<Order> {
+  const lines = linesOf(input)
   return inTransaction(db, async (trx) => {
     const now = new Date().toISOString()
-    const taken = await inventory.takeStock(trx, catalogueCache, input.product_id, input.quantity, now)
-    if (!taken) {
-      const product = await inventory.findLiveProduct(trx, input.product_id)
-      if (!product) throw notFound.product()
-      throw new DomainError(
-        'INSUFFICIENT_STOCK',
-        `Insufficient stock. Available: ${product.stock}, Requested: ${input.quantity}`,
-      )
+    const prices = new Map<number, number>()
+    for (const [productId, demand] of demandByProduct(lines)) {
+      const taken = await inventory.takeStock(trx, catalogueCache, productId, demand, now)
+      if (!taken) throw await whyNotTaken(trx, productId, demand, lines.length)
+      prices.set(productId, taken.price_cents)
     }
-    // A product's price is known only once it is taken (it may change until then); throwing here
-    // rolls the take back.
-    if (taken.price_cents * input.quantity > MAX_TOTAL_CENTS) throw totalTooLarge()
+    // Prices are known once taken (they may change until then); throwing here rolls the takes back.
+    const priced = lines.map((line) => ({ ...line, unit_price_cents: prices.get(line.product_id)! }))
+    const totalCents = priced.reduce((sum, line) => sum + line.unit_price_cents * line.quantity, 0)
+    if (totalCents > MAX_TOTAL_CENTS) throw totalTooLarge(input.items === undefined ? 'quantity' : 'items')
+    const one = priced.length === 1 ? priced[0]! : undefined
     const row = await orders.insertOrder(
       trx,
-      { product_id: input.product_id, quantity: input.quantity, unit_price_cents: taken.price_cents },
+      {
+        product_id: one?.product_id ?? null,
+        quantity: priced.reduce((sum, line) => sum + line.quantity, 0),
+        unit_price_cents: one?.unit_price_cents ?? null,
+        total_cents: totalCents,
+      },
       now,
     )
-    return toOrder(row)
+    return toOrder(row, await orders.insertLines(trx, row.id, priced))
   })
 }
 
-const totalTooLarge = () =>
+/** 404 for a missing or deleted product, else 409 with what is available (a one-line order keeps the original wording). */
+async function whyNotTaken(trx: Transaction<Database>, productId: number, demand: number, lineCount: number) {
+  const product = await inventory.findLiveProduct(trx, productId)
+  if (!product) return notFound.product()
+  const counts = `Available: ${product.stock}, Requested: ${demand}`
+  return new DomainError(
+    'INSUFFICIENT_STOCK',
+    lineCount === 1 ? `Insufficient stock. ${counts}` : `Insufficient stock for product ${productId}. ${counts}`,
+  )
+}
+
+const totalTooLarge = (field: 'quantity' | 'items') =>
   new RequestValidationError([
     {
-      loc: ['body', 'quantity'],
+      loc: ['body', field],
       msg: `The order total would exceed ${fromCents(MAX_TOTAL_CENTS)}`,
       type: 'value_error',
     },
   ])
 
 export async function getOrder(db: Db, id: number): Promise<Order> {
-  const row = await orders.findOrder(db, id)
-  if (!row) throw notFound.order()
-  return toOrder(row)
+  // On one connection: the order and its lines as of the same moment.
+  return db.connection().execute(async (conn) => {
+    const row = await orders.findOrder(conn, id)
+    if (!row) throw notFound.order()
+    return toOrder(row, await orders.findLines(conn, [id]))
+  })
 }
 
 export async function listOrders(
@@ -85,20 +159,25 @@ export async function listOrders(
   filter: orders.OrderFilter,
   page: Page,
 ): Promise<{ items: Order[]; total: number }> {
-  // Both queries on one connection, back to back: once the first has run (on SQLite, after any
-  // pending write has committed), no write from this process lands before the second.
+  // The queries on one connection, back to back: once the first has run (on SQLite, after any
+  // pending write has committed), no write from this process lands before the others.
   return db.connection().execute(async (conn) => {
     const rows = await orders.listOrders(conn, filter, page)
+    const lines = await orders.findLines(
+      conn,
+      rows.map((row) => row.id),
+    )
     const total = await countWithCache(db, `orders:${filter.status ?? ''}:${filter.productId ?? ''}`, () =>
       orders.countOrders(conn, filter),
     )
-    return { items: rows.map(toOrder), total }
+    return { items: toOrders(rows, lines), total }
   })
 }
 
 /*
  * Lock order, the same in every transaction, so that none can deadlock: a webhook event record,
- * then the order, then its product. Placing an order locks only the product (the order is new).
+ * then the order, then its products in ascending id order. Placing an order locks only its products
+ * (the order is new), in the same ascending order.
  */
 
 /**
@@ -110,15 +189,20 @@ export async function changeOrderStatus(
   id: number,
   to: OrderStatus,
   catalogueCache: CatalogueCache | undefined,
+  conditions?: Conditions,
 ): Promise<{ order: Order; changed: boolean }> {
   return inTransaction(db, async (trx) => {
     const order = await orders.lockOrder(trx, id)
     if (!order) throw notFound.order()
-    if (order.status === to) return { order: toOrder(order), changed: false }
+    const lines = await orders.findLines(trx, [id])
+    // If-Match / If-None-Match, checked against the order as locked: atomic with the change.
+    if (conditions) assertPreconditions(conditions, representationOf(toOrder(order, lines)).etag)
+    if (order.status === to) return { order: toOrder(order, lines), changed: false }
     if (!nextStatuses[order.status].includes(to)) {
       throw new DomainError('INVALID_STATUS_TRANSITION', `Invalid status transition from ${order.status} to ${to}`)
     }
-    return { order: toOrder(await moveOrder(trx, order, to, catalogueCache)), changed: true }
+    const moved = await moveOrder(trx, order, to, catalogueCache)
+    return { order: toOrder(moved, lines), changed: true }
   })
 }
 
@@ -127,10 +211,15 @@ export async function cancelOrDeleteOrder(
   db: Db,
   id: number,
   catalogueCache: CatalogueCache | undefined,
+  conditions?: Conditions,
 ): Promise<'canceled' | 'deleted'> {
   return inTransaction(db, async (trx) => {
     const order = await orders.lockOrder(trx, id)
     if (!order) throw notFound.order()
+    if (conditions) {
+      const current = toOrder(order, await orders.findLines(trx, [id]))
+      assertPreconditions(conditions, representationOf(current).etag)
+    }
     if (order.status === 'CANCELED') {
       await orders.deleteCanceledOrder(trx, id)
       return 'deleted'
@@ -166,6 +255,11 @@ export async function moveOrder(
   const now = new Date().toISOString()
   const moved = await orders.transitionOrder(trx, order.id, order.status, to, now)
   if (!moved) throw new DomainError('CONCURRENT_UPDATE', 'The order was changed concurrently, please retry')
-  if (to === 'CANCELED') await inventory.returnStock(trx, catalogueCache, order.product_id, order.quantity, now)
+  if (to === 'CANCELED') {
+    // Every line's units go back, once per product, in the lock order.
+    for (const [productId, units] of demandByProduct(await orders.findLines(trx, [order.id]))) {
+      await inventory.returnStock(trx, catalogueCache, productId, units, now)
+    }
+  }
   return moved
 }

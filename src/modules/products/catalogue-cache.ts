@@ -1,4 +1,5 @@
 import type SQLite from 'better-sqlite3'
+import type { Representation } from '../../shared/etag.js'
 import type { PageContents } from '../../shared/pagination.js'
 import type { Product } from './schemas.js'
 
@@ -16,9 +17,10 @@ const MAX_PRODUCTS = 10_000
 
 /**
  * The catalogue cache: list pages (their JSON text, written by SQLite), the product total and
- * single products, kept in memory on SQLite until a write touches them. Every client reads the
- * first pages of the catalogue and the popular products over and over, and between two changes
- * they are the same: building a page again cost four times the rest of the request.
+ * single products (each with its ETag, so that GET /products/{id} hashes nothing), kept in memory
+ * on SQLite until a write touches them. Every client reads the first pages of the catalogue and
+ * the popular products over and over, and between two changes they are the same: building a page
+ * again cost four times the rest of the request.
  *
  * One per SQLite database handle, created where the app is assembled (plugins/catalogue-cache.ts)
  * and passed to the products service (reads) and to the products repository's writes (notices).
@@ -39,7 +41,7 @@ const MAX_PRODUCTS = 10_000
  */
 export class CatalogueCache {
   readonly #pages = new Map<string, CachedPage>()
-  readonly #products = new Map<number, Readonly<Product>>()
+  readonly #products = new Map<number, Representation<Product>>()
   readonly #reads = new Map<string, Promise<never>>()
   #bytes = 0
   #total: number | undefined
@@ -97,6 +99,11 @@ export class CatalogueCache {
 
   /** The product as kept, if it is (after syncWithOtherWriters). */
   product(id: number): Readonly<Product> | undefined {
+    return this.representation(id)?.value
+  }
+
+  /** The product as kept, with its ETag, if it is (after syncWithOtherWriters). */
+  representation(id: number): Representation<Product> | undefined {
     this.syncWithOtherWriters()
     return this.#products.get(id)
   }
@@ -115,10 +122,11 @@ export class CatalogueCache {
     return this.#total
   }
 
-  keepProduct(product: Readonly<Product>, version: number): void {
+  keepProduct(product: Representation<Product>, version: number): void {
     if (!this.#unchangedSince(version)) return
     if (this.#products.size >= MAX_PRODUCTS) this.#products.clear()
-    this.#products.set(product.id, Object.freeze(product))
+    Object.freeze(product.value)
+    this.#products.set(product.value.id, product)
   }
 
   keepPage(key: string, page: CachedPage, version: number): void {

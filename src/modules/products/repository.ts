@@ -176,13 +176,14 @@ export async function lockLiveProduct(trx: Transaction<Database>, id: number): P
     .executeTakeFirst()
 }
 
-/** True while a PENDING or PAID order holds units of the product. */
+/** True while a PENDING or PAID order holds units of the product, in any of its lines. */
 export async function hasActiveOrders(db: Db, id: number): Promise<boolean> {
   const row = await db
-    .selectFrom('orders')
-    .select('id')
-    .where('product_id', '=', id)
-    .where('status', 'in', ['PENDING', 'PAID'])
+    .selectFrom('order_lines')
+    .innerJoin('orders', 'orders.id', 'order_lines.order_id')
+    .select('order_lines.order_id')
+    .where('order_lines.product_id', '=', id)
+    .where('orders.status', 'in', ['PENDING', 'PAID'])
     .limit(1)
     .executeTakeFirst()
   return row !== undefined

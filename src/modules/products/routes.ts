@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { answerRead, conditionsOf, representationOf, withETag } from '../../shared/etag.js'
 import { sendJsonText } from '../../shared/json.js'
 import { pageOf, setPageHeaders } from '../../shared/pagination.js'
 import { schemas } from './schemas.js'
@@ -6,10 +7,9 @@ import * as service from './service.js'
 
 export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { catalogueCache } = app
-  app.post('/products', { schema: schemas.create, config: { scope: 'admin' } }, async (request, reply) => {
-    const product = await service.createProduct(app.db, request.body, catalogueCache)
-    return reply.code(201).send(product)
-  })
+  app.post('/products', { schema: schemas.create, config: { scope: 'admin' } }, async (request, reply) =>
+    app.idempotent(request, reply, 201, (db) => service.createProduct(db, request.body, catalogueCache)),
+  )
 
   app.get('/products', { schema: schemas.list, config: { scope: 'read' } }, async (request, reply) => {
     const page = pageOf(request.query)
@@ -18,9 +18,10 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return sendJsonText(reply, json)
   })
 
-  app.get('/products/:product_id', { schema: schemas.get, config: { scope: 'read' } }, async (request) =>
-    service.getProduct(app.db, request.params.product_id, catalogueCache),
-  )
+  app.get('/products/:product_id', { schema: schemas.get, config: { scope: 'read' } }, async (request, reply) => {
+    const product = await service.getProductRepresentation(app.db, request.params.product_id, catalogueCache)
+    return answerRead(request, reply, product)
+  })
 
   for (const method of ['PUT', 'PATCH'] as const) {
     app.route({
@@ -28,8 +29,12 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       url: '/products/:product_id',
       config: { scope: 'admin' },
       schema: { ...schemas.update, summary: `${schemas.update.summary}${method === 'PATCH' ? ' (same as PUT)' : ''}` },
-      handler: async (request) =>
-        service.updateProduct(app.db, request.params.product_id, request.body, catalogueCache),
+      handler: async (request, reply) => {
+        const { product_id } = request.params
+        const conditions = conditionsOf(request)
+        const product = await service.updateProduct(app.db, product_id, request.body, catalogueCache, conditions)
+        return withETag(reply, representationOf(product))
+      },
     })
   }
 
@@ -37,7 +42,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/products/:product_id',
     { schema: schemas.remove, config: { scope: 'admin' } },
     async (request, reply) => {
-      await service.deleteProduct(app.db, request.params.product_id, catalogueCache)
+      await service.deleteProduct(app.db, request.params.product_id, catalogueCache, conditionsOf(request))
       return reply.code(204).send(null)
     },
   )

@@ -11,6 +11,7 @@ import {
   Timestamp,
   validationErrorResponse,
 } from '../../shared/schemas.js'
+import { conditionalHeaders, etagHeader, notModifiedResponse, preconditionFailedResponse } from '../../shared/etag.js'
 
 /** An ordinary price in many currencies passes a million; cents stay exact integers far beyond this. */
 export const MAX_PRICE = 10_000_000_000
@@ -96,9 +97,12 @@ export const schemas = {
     tags: ['Products'],
     summary: 'Get a product',
     params: ProductParams,
+    headers: conditionalHeaders('read', 'product'),
     response: {
-      200: described(Product, 'The product'),
+      200: described(Product, 'The product, with its ETag', { headers: etagHeader }),
+      304: notModifiedResponse,
       404: errorResponse('Product not found'),
+      412: preconditionFailedResponse,
       422: validationErrorResponse,
       ...databaseErrors,
     },
@@ -107,11 +111,13 @@ export const schemas = {
     tags: ['Products'],
     summary: 'Update a product (partial: only the fields sent change)',
     params: ProductParams,
+    headers: conditionalHeaders('write', 'product'),
     body: ProductUpdate,
     response: {
-      200: described(Product, 'The updated product'),
+      200: described(Product, 'The updated product, with its new ETag', { headers: etagHeader }),
       404: errorResponse('Product not found'),
       409: errorResponse('Product with this SKU already exists'),
+      412: preconditionFailedResponse,
       422: validationErrorResponse,
       ...bodyErrors,
       ...databaseErrors,
@@ -121,10 +127,12 @@ export const schemas = {
     tags: ['Products'],
     summary: 'Delete a product (its orders stay readable)',
     params: ProductParams,
+    headers: conditionalHeaders('write', 'product'),
     response: {
       204: Type.Null({ description: 'Deleted' }),
       400: errorResponse('Cannot delete product with pending or paid orders'),
       404: errorResponse('Product not found'),
+      412: preconditionFailedResponse,
       422: validationErrorResponse,
       ...databaseErrors,
     },

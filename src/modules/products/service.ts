@@ -1,6 +1,8 @@
 import { isUniqueViolation } from '../../db/errors.js'
-import type { Db, ProductRow } from '../../db/types.js'
+import type { Transaction } from 'kysely'
+import type { Database, Db, ProductRow } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
+import { assertPreconditions, representationOf, type Conditions, type Representation } from '../../shared/etag.js'
 import { fromCents, toCents } from '../../shared/money.js'
 import { countWithCache, LARGE_COUNT } from '../../shared/counts.js'
 import { contentsOf, type Page, type PageContents } from '../../shared/pagination.js'
@@ -47,17 +49,29 @@ export async function createProduct(db: Db, input: ProductCreate, catalogueCache
 }
 
 export async function getProduct(db: Db, id: number, catalogueCache?: CatalogueCache): Promise<Readonly<Product>> {
-  const cached = catalogueCache?.product(id)
-  return cached ? cached : readAndKeepProduct(db, id, catalogueCache)
+  return (await getProductRepresentation(db, id, catalogueCache)).value
+}
+
+/** The product with its ETag: kept together in the cache, so a hit hashes nothing. */
+export async function getProductRepresentation(
+  db: Db,
+  id: number,
+  catalogueCache?: CatalogueCache,
+): Promise<Representation<Product>> {
+  return catalogueCache?.representation(id) ?? readAndKeepProduct(db, id, catalogueCache)
 }
 
 /** On one connection, so that the product is kept before any write can change it (catalogue-cache.ts). */
-async function readAndKeepProduct(db: Db, id: number, catalogueCache: CatalogueCache | undefined): Promise<Product> {
+async function readAndKeepProduct(
+  db: Db,
+  id: number,
+  catalogueCache: CatalogueCache | undefined,
+): Promise<Representation<Product>> {
   return db.connection().execute(async (conn) => {
     const version = catalogueCache?.syncWithOtherWriters()
     const row = await products.findLiveProduct(conn, id)
     if (!row) throw notFound.product()
-    const product = toProduct(row)
+    const product = representationOf(toProduct(row))
     catalogueCache?.keepProduct(product, version!)
     return product
   })
@@ -117,21 +131,38 @@ async function readAndKeepPage(db: Db, page: Page, key: string, catalogueCache: 
 
 const jsonOf = (items: Product[]) => ({ json: JSON.stringify(items), ...contentsOf(items) })
 
+/**
+ * PUT/PATCH. With conditions (If-Match, If-None-Match), the product is locked and its current
+ * representation checked in the write's transaction (lockAndCheck): 412 and nothing changes, or
+ * the write. Without them, one conditional UPDATE as always.
+ */
 export async function updateProduct(
   db: Db,
   id: number,
   input: ProductUpdate,
   catalogueCache?: CatalogueCache,
+  conditions?: Conditions,
 ): Promise<Product> {
   const changes: products.ProductChanges = {}
   if (input.sku !== undefined) changes.sku = input.sku
   if (input.name !== undefined) changes.name = input.name
   if (input.price !== undefined) changes.price_cents = toCents(input.price)
   if (input.stock !== undefined) changes.stock = input.stock
-  if (Object.keys(changes).length === 0) return getProduct(db, id, catalogueCache)
+  if (Object.keys(changes).length === 0) {
+    // Nothing to write, so nothing to keep atomic: the conditions are checked against the product as read.
+    const current = await getProductRepresentation(db, id, catalogueCache)
+    if (conditions) assertPreconditions(conditions, current.etag)
+    return current.value
+  }
 
+  const update = (db: Db) => products.updateLiveProduct(db, catalogueCache, id, changes, new Date().toISOString())
   try {
-    const row = await products.updateLiveProduct(db, catalogueCache, id, changes, new Date().toISOString())
+    const row = conditions
+      ? await inTransaction(db, async (trx) => {
+          await lockAndCheck(trx, id, conditions)
+          return update(trx)
+        })
+      : await update(db)
     if (!row) throw notFound.product()
     return toProduct(row)
   } catch (error) {
@@ -141,12 +172,31 @@ export async function updateProduct(
 }
 
 /**
- * Soft delete, refused while an order holds stock. The product is locked before the orders are
- * checked, so an order cannot slip in between the check and the delete (see lockLiveProduct).
+ * Locks the live product (404 if there is none) and throws 412 unless the conditions hold for its
+ * representation now (what a GET would answer, so its ETag). Held until the transaction ends, the
+ * lock keeps any other write from coming between this check and the caller's write.
  */
-export async function deleteProduct(db: Db, id: number, catalogueCache?: CatalogueCache): Promise<void> {
+async function lockAndCheck(trx: Transaction<Database>, id: number, conditions: Conditions): Promise<void> {
+  const row = await products.lockLiveProduct(trx, id)
+  if (!row) throw notFound.product()
+  assertPreconditions(conditions, representationOf(toProduct(row)).etag)
+}
+
+/**
+ * Soft delete, refused while an order holds stock. The product is locked before the orders are
+ * checked, so an order cannot slip in between the check and the delete (see lockLiveProduct);
+ * with conditions, they are checked under that lock first.
+ */
+export async function deleteProduct(
+  db: Db,
+  id: number,
+  catalogueCache?: CatalogueCache,
+  conditions?: Conditions,
+): Promise<void> {
   await inTransaction(db, async (trx) => {
-    if (!(await products.lockLiveProduct(trx, id))) throw notFound.product()
+    const product = await products.lockLiveProduct(trx, id)
+    if (!product) throw notFound.product()
+    if (conditions) assertPreconditions(conditions, representationOf(toProduct(product)).etag)
     if (await products.hasActiveOrders(trx, id)) {
       throw new DomainError('PRODUCT_HAS_ACTIVE_ORDERS', 'Cannot delete product with pending or paid orders')
     }

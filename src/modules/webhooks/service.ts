@@ -150,7 +150,7 @@ async function applyPaymentEvent(db: Db, eventId: string, event: ParsedEvent): P
     if (order.status === 'CANCELED') {
       throw new DomainError('ORDER_CANCELED', 'Cannot mark a canceled order as paid')
     }
-    const totalCents = order.unit_price_cents * order.quantity
+    const totalCents = order.total_cents
     if (event.amount !== undefined && !(hasAtMostTwoDecimals(event.amount) && toCents(event.amount) === totalCents)) {
       throw new DomainError(
         'PAYMENT_AMOUNT_MISMATCH',
