@@ -53,14 +53,14 @@ last_id() { sed -n 's/^[^{]*{"id":\([0-9]*\).*/\1/p' <<<"$BODY"; }
 signature() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" | sed 's/^.* //'; }
 
 SKU="CURL-$(date +%s)-$$"
-PRODUCT_ID="" ORDER_ID="" SECOND_ID=""
+PRODUCT_ID="" ORDER_ID="" SECOND_ID="" CART_ID=""
 
 # On a failure half-way, remove what this run created (quietly, whatever state it is in).
 cleanup_after_failure() {
   local status=$?
   if ((status != 0)) && [[ -n "$PRODUCT_ID" ]]; then
     echo "# cleaning up after the failure"
-    for id in $ORDER_ID $SECOND_ID; do
+    for id in $ORDER_ID $SECOND_ID $CART_ID; do
       curl -s -o /dev/null -X DELETE "${AUTH[@]}" "$BASE_URL/orders/$id" || true # cancels (PENDING/PAID)
       curl -s -o /dev/null -X DELETE "${AUTH[@]}" "$BASE_URL/orders/$id" || true # deletes (CANCELED)
     done
@@ -92,6 +92,17 @@ call 404 POST /orders '{"product_id": 999999999, "quantity": 1}'
 call 200 GET "/orders/$ORDER_ID"
 call 200 GET "/orders?status=PENDING&product_id=$PRODUCT_ID"
 call 400 DELETE "/products/$PRODUCT_ID"
+
+echo "# A cart of several lines, retried safely with an Idempotency-Key"
+CART="{\"items\": [{\"product_id\": $PRODUCT_ID, \"quantity\": 1}, {\"product_id\": $PRODUCT_ID, \"quantity\": 2}]}"
+KEY="curl-cart-$$-$(date +%s)"
+call 201 POST /orders "$CART" -H "Idempotency-Key: $KEY"
+CART_ID="$(last_id)"
+call 201 POST /orders "$CART" -H "Idempotency-Key: $KEY" # the same order again, nothing taken twice
+[[ "$(last_id)" == "$CART_ID" ]] || { echo "FAILED: the retry placed another order" >&2; exit 1; }
+call 422 POST /orders "{\"items\": [{\"product_id\": $PRODUCT_ID, \"quantity\": 9}]}" -H "Idempotency-Key: $KEY"
+call 204 DELETE "/orders/$CART_ID" # cancels it: every line's units come back
+call 204 DELETE "/orders/$CART_ID" # then deletes the canceled record
 
 echo "# Payment webhook: signed, duplicate, bad signature, missing signature"
 PAYLOAD="{\"event\": \"payment.succeeded\", \"order_id\": $ORDER_ID, \"amount\": 25.00, \"currency\": \"USD\", \"payment_id\": \"pay_$$\"}"

@@ -31,6 +31,8 @@ no RATE_LIMIT_MAX) or writes will be answered 429.
                          if it grew over 10% after warm-up
   -w, --wait MIN-MAX     seconds each user pauses between requests, as Locust users do (0.5-1.5)
       --spawn-rate N     users started per second, as Locust spawns them (default: all at once)
+      --cart-weight N    add a task ordering carts of 2 to 4 lines, N times as often as "create
+                         order" (default 0: off, as in the Locust file)
       --base-url URL     the service (BASE_URL, else http://127.0.0.1:8000)
       --report-dir DIR   where the HTML report goes (reports)
       --charts DIR       also write the two charts as SVG files there
@@ -50,7 +52,10 @@ const { values } = parseCli(USAGE, {
   charts: { type: 'string' },
   wait: { type: 'string', short: 'w' },
   'spawn-rate': { type: 'string' },
+  'cart-weight': { type: 'string', default: '0' },
 })
+const cartWeight = Number(values['cart-weight'])
+if (!Number.isInteger(cartWeight) || cartWeight < 0) usageError(USAGE, '--cart-weight N: a whole number, 0 for none')
 const waitMs = values.wait ? (values.wait.split('-').map((v) => Number(v) * 1000) as [number, number]) : undefined
 if (waitMs && (waitMs.length !== 2 || waitMs.some((v) => !Number.isFinite(v))))
   usageError(USAGE, '--wait MIN-MAX, in seconds (0.5-1.5)')
@@ -138,7 +143,7 @@ if (scenario === 'hot') {
     baseUrl,
     users,
     durationMs: durationS * 1000,
-    tasks: mixTasks(productIds, [firstOrder]),
+    tasks: mixTasks(productIds, [firstOrder], { cartWeight }),
     waitMs,
     spawnRate,
     sample: () => residentMemory(baseUrl),

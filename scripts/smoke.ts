@@ -120,6 +120,26 @@ async function checks(): Promise<void> {
     )
   })
 
+  await step('POST /orders of two lines with an Idempotency-Key, retried: one order, stock taken once', async () => {
+    const body = {
+      items: [
+        { product_id: product.id, quantity: 1 },
+        { product_id: product.id, quantity: 1 },
+      ],
+    }
+    const params = { header: { 'Idempotency-Key': `smoke-${randomUUID()}` } }
+    const first = await api.POST('/orders', { body, params })
+    if (first.data) created.orderIds.push(first.data.id)
+    expectThat(first.response.status === 201 && first.data?.items.length === 2, `status ${first.response.status}`)
+    const again = await api.POST('/orders', { body, params })
+    expectThat(
+      again.response.headers.get('idempotent-replayed') === 'true' && again.data?.id === first.data?.id,
+      `the retry answered ${again.response.status} ${JSON.stringify(again.data ?? again.error)}`,
+    )
+    const { data } = await api.GET('/products/{product_id}', { params: { path: { product_id: product.id } } })
+    expectThat(data?.stock === 1, `stock ${data?.stock}, expected 3 - 2 = 1`)
+  })
+
   await step('GET /orders/{id} of a missing order is 404', async () => {
     const { error, response } = await api.GET('/orders/{order_id}', {
       params: { path: { order_id: Number.MAX_SAFE_INTEGER } },

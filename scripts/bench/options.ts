@@ -33,14 +33,14 @@ export function estimate(
   const d = options.durationS
   const sides = options.baseline ? 2 : 1
   const paced = pacedSeconds(d)
-  // Warm-up, get, list, order, mix 25, mix 200, hot: each side in turn for d seconds.
+  // Warm-up, get, list, order, order3, mix 25, mix 200, hot: each side in turn for d seconds.
   let setupS = 0
-  let loadS = 2 * d + 6 * 2 * d + sides * paced + (postgres && !options.baseline ? d : 0)
-  // Large database: get, list, order, mix 25, mix 200 alternated, mix paced, the four order queries
-  // (alternated with a baseline, else the service alone, on the small database too).
-  if (options.scale) loadS += 5 * 2 * d + sides * paced + (options.baseline ? 4 * 2 * d : 8 * d)
+  let loadS = 2 * d + 7 * 2 * d + sides * paced + (postgres && !options.baseline ? d : 0)
+  // Large database: get, list, order, order3, mix 25, mix 200 alternated, mix paced, the four order
+  // queries (alternated with a baseline, else the service alone, on the small database too).
+  if (options.scale) loadS += 6 * 2 * d + sides * paced + (options.baseline ? 4 * 2 * d : 8 * d)
   // Per scenario, connections opened and checks made; mix paced spawns its users over 2 s at least.
-  setupS += 0.5 * (options.scale ? 16 : 7) + sides * (options.scale ? 2 : 1) * Math.max(0, 2 - paced)
+  setupS += 0.5 * (options.scale ? 18 : 8) + sides * (options.scale ? 2 : 1) * Math.max(0, 2 - paced)
   setupS += options.fromSource ? 6 : 3 // start-up, both at once
   if (!options.fromSource && !(options.skipBuild && !options.baseline)) setupS += options.baseline ? 30 : 15
   setupS += 1 + options.products * 0.003 // products created through the API, 8 at a time, both sides at once
@@ -65,7 +65,7 @@ export function usage(): string {
   return `Usage: npm run bench -- [options]
 
 Builds the service, runs it compiled on a fresh database, and drives it and a reference with the
-same load, scenario by scenario: get, list, order, mix (25 and 200 users), mix paced (Locust-like
+same load, scenario by scenario: get, list, order, order3 (three lines), mix (25 and 200 users), mix paced (Locust-like
 users) and hot (200 users buying 10 products of stock 100, then checked for oversell). After a
 warm-up of both, the two take turns in ${SLICES} slices each per scenario, on connections kept open, so a
 slow moment of the machine falls on both alike. The reference is:

@@ -47,8 +47,25 @@ export async function residentMemory(baseUrl: string): Promise<number | undefine
  * product 1. "get order" reads only orders this run placed (`orderIds` seeds them): other orders
  * may not exist, or may have been deleted.
  */
-export function mixTasks(productIds: number[], orderIds: number[] = []): Task[] {
+export function mixTasks(productIds: number[], orderIds: number[] = [], { cartWeight = 0 } = {}): Task[] {
   const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
+  // Off unless asked for: the old Locust file has no carts.
+  const carts: Task[] =
+    cartWeight > 0
+      ? [
+          {
+            name: 'order a cart',
+            weight: cartWeight,
+            request: () => {
+              const lines = 2 + Math.floor(Math.random() * 3)
+              const items = Array.from({ length: lines }, () => ({ product_id: random(productIds), quantity: 1 }))
+              return { method: 'POST', path: '/orders', body: { items } }
+            },
+            ok: (status) => status === 201 || status === 409,
+            after: (status, body) => status === 201 && orderIds.push(idOf(body)),
+          },
+        ]
+      : []
   let created = 0
   return [
     { name: 'list products', weight: 8, request: () => ({ method: 'GET', path: '/products' }) },
@@ -81,6 +98,7 @@ export function mixTasks(productIds: number[], orderIds: number[] = []): Task[] 
       request: () => ({ method: 'GET', path: orderIds.length ? `/orders/${random(orderIds)}` : '/orders?limit=1' }),
     },
     { name: 'get product', weight: 1, request: () => ({ method: 'GET', path: `/products/${random(productIds)}` }) },
+    ...carts,
   ]
 }
 

@@ -64,7 +64,7 @@ describe('npm run bench', () => {
     )
     expect(await bench.exited, bench.output()).toBe(0)
     const output = bench.output()
-    for (const scenario of ['get', 'list', 'order', 'mix', 'hot'])
+    for (const scenario of ['get', 'list', 'order', 'order3', 'mix', 'hot'])
       expect(output).toMatch(new RegExp(`^${scenario} +\\d+ +\\d+ +\\d+ +\\d+%`, 'm'))
     expect(output).toContain('no oversell')
     expect(output).toMatch(/^large database \(500 products, 5000 orders\)$/m)
@@ -101,6 +101,7 @@ describe('npm run bench -- --baseline', () => {
       'get 50',
       'list 50',
       'order 50',
+      'order3 50',
       'mix 25',
       'mix 200',
       'mix paced 200',

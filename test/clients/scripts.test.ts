@@ -116,7 +116,18 @@ describe('the load report', () => {
     }
     expect((await api.request('GET', '/orders/1')).status).toBe(404)
     const reports = join(dir, 'reports')
-    const result = await run('scripts/load.ts', ['-u', '3', '-d', '1', '--base-url', baseUrl, '--report-dir', reports])
+    const result = await run('scripts/load.ts', [
+      '-u',
+      '3',
+      '-d',
+      '1',
+      '--cart-weight',
+      '1',
+      '--base-url',
+      baseUrl,
+      '--report-dir',
+      reports,
+    ])
     expect(result.code, result.output).toBe(0)
     const html = readFileSync(join(reports, readdirSync(reports)[0]!), 'utf8')
     for (const text of [
@@ -129,8 +140,10 @@ describe('the load report', () => {
       'max ',
     ])
       expect(html, text).toContain(text)
-    for (const task of ['list products', 'create product', 'create order', 'get order', 'get product'])
+    for (const task of ['list products', 'create product', 'create order', 'get order', 'get product', 'order a cart'])
       expect(html.split(`>${task}<`).length - 1, task).toBeGreaterThanOrEqual(2) // status table and legend
     expect(result.output).toMatch(/get order\s+\d+\s+[\d.]+(\s+[\d.]+){4}\s+0\.00%/)
+    // The optional cart task (several-line orders) ran too, without errors.
+    expect(result.output).toMatch(/order a cart\s+\d+\s+[\d.]+(\s+[\d.]+){4}\s+0\.00%/)
   })
 })

@@ -114,7 +114,7 @@ describe('smoke test', () => {
     const smoke = runScript({ BASE_URL: baseUrl, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET }, { script: 'scripts/smoke.ts' })
     expect(await smoke.exited, smoke.output()).toBe(0)
     const lines = smoke.output().trim().split('\n')
-    expect(lines.filter((line) => line.startsWith('ok '))).toHaveLength(9)
+    expect(lines.filter((line) => line.startsWith('ok '))).toHaveLength(10)
     expect(lines.at(-1)).toBe('smoke test passed')
     expect(await totals()).toEqual(before)
   })
@@ -184,5 +184,15 @@ describe('typed client', () => {
   it('when the API changes, then the committed client types must be regenerated (npm run client:generate)', async () => {
     const expected = await generateClientTypes(await openApiDocument())
     expect(readFileSync(CLIENT_TYPES_PATH, 'utf8')).toBe(expected)
+  })
+
+  it('when client/example.ts runs against a live server, then its cart retried with one key is one order', async () => {
+    const example = runScript({ BASE_URL: baseUrl }, { script: 'client/example.ts' })
+    expect(await example.exited, example.output()).toBe(0)
+    const line = example.output().trim().split('\n').at(-1)!
+    const [, cart, retried] =
+      /cart (\d+) of 2 lines = 50, retried: (\d+) \(replayed: true\); stock now 4/.exec(line) ?? []
+    expect(cart, line).toBeDefined()
+    expect(retried).toBe(cart)
   })
 })
