@@ -1,7 +1,7 @@
 /**
  * `BASE_URL=http://127.0.0.1:8000 npx tsx client/example.ts`: adds a product, orders two units, then
- * a cart of two lines with an Idempotency-Key (sent twice: one order), and reads the stock back,
- * with every call typed.
+ * a cart of two lines with an Idempotency-Key (sent twice: one order), receives stock against a
+ * purchase order, and reads the stock and its ledger back, with every call typed.
  */
 import { createOrdersInventoryClient } from './index.js'
 
@@ -26,9 +26,18 @@ const cart = {
 }
 const { data: placed } = await api.POST('/orders', cart)
 const { data: retried, response } = await api.POST('/orders', cart)
+// Stock received against a purchase order: one movement in the product's ledger.
+await api.POST('/products/{product_id}/stock-adjustments', {
+  params: { path: { product_id: product.id } },
+  body: { delta: 6, reason: 'received', reference: 'PO-EXAMPLE' },
+})
+const { data: movements } = await api.GET('/products/{product_id}/stock-movements', {
+  params: { path: { product_id: product.id } },
+})
 const { data: after } = await api.GET('/products/{product_id}', { params: { path: { product_id: product.id } } })
 console.log(
   `order ${order?.id}: ${order?.quantity} × ${order?.unit_price} = ${order?.total}; ` +
     `cart ${placed?.id} of ${placed?.items.length} lines = ${placed?.total}, retried: ${retried?.id} ` +
-    `(replayed: ${response.headers.get('idempotent-replayed')}); stock now ${after?.stock}`,
+    `(replayed: ${response.headers.get('idempotent-replayed')}); stock now ${after?.stock}; ` +
+    `ledger: ${movements?.map((m) => `${m.reason} ${m.delta > 0 ? '+' : ''}${m.delta}`).join(', ')}`,
 )

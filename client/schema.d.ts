@@ -99,6 +99,105 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/inventory/reconciliation': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Check that every product's stock is the sum of its movements
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description What was checked, and any product whose books do not balance */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * @description Products checked, deleted ones included
+               * @example 1000
+               */
+              checked: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              checked_at: string
+              /** @description Products whose stock is not the sum of their movements: empty, always */
+              mismatches: {
+                /**
+                 * @description The sum of its movements
+                 * @example 8
+                 */
+                ledger_sum: number
+                /** @example 1 */
+                product_id: number
+                /** @example 7 */
+                stock: number
+              }[]
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/metrics': {
     parameters: {
       query?: never
@@ -197,11 +296,23 @@ export interface paths {
           content: {
             'application/json': {
               /**
+               * @description Why a CANCELED order was canceled: `requested` (PUT or DELETE) or `expired`; null otherwise
+               * @example null
+               * @enum {string|null}
+               */
+              cancel_reason: 'requested' | 'expired' | null
+              /**
                * Format: date-time
                * @description ISO 8601, UTC
                * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /**
+               * Format: date-time
+               * @description When a PENDING order is canceled by the service and its stock returned (ISO 8601 UTC); null: it never expires. From then on it cannot be paid.
+               * @example 2026-11-30T09:30:00.000Z
+               */
+              expires_at: string | null
               /** @example 1 */
               id: number
               /** @description The lines, in the order they were given */
@@ -340,6 +451,11 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /**
+             * @description Hold the stock this long at most (60 s to 7 days): unpaid by then, the order is canceled and its stock returned. Default: PENDING_ORDER_TTL_SECONDS (0: no expiry).
+             * @example 900
+             */
+            expires_in_seconds?: number
             /** @description 1 to 100 lines; a product may appear in several (its demand is summed) */
             items?: {
               /** @example 1 */
@@ -365,11 +481,23 @@ export interface paths {
           content: {
             'application/json': {
               /**
+               * @description Why a CANCELED order was canceled: `requested` (PUT or DELETE) or `expired`; null otherwise
+               * @example null
+               * @enum {string|null}
+               */
+              cancel_reason: 'requested' | 'expired' | null
+              /**
                * Format: date-time
                * @description ISO 8601, UTC
                * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /**
+               * Format: date-time
+               * @description When a PENDING order is canceled by the service and its stock returned (ISO 8601 UTC); null: it never expires. From then on it cannot be paid.
+               * @example 2026-11-30T09:30:00.000Z
+               */
+              expires_at: string | null
               /** @example 1 */
               id: number
               /** @description The lines, in the order they were given */
@@ -599,11 +727,23 @@ export interface paths {
           content: {
             'application/json': {
               /**
+               * @description Why a CANCELED order was canceled: `requested` (PUT or DELETE) or `expired`; null otherwise
+               * @example null
+               * @enum {string|null}
+               */
+              cancel_reason: 'requested' | 'expired' | null
+              /**
                * Format: date-time
                * @description ISO 8601, UTC
                * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /**
+               * Format: date-time
+               * @description When a PENDING order is canceled by the service and its stock returned (ISO 8601 UTC); null: it never expires. From then on it cannot be paid.
+               * @example 2026-11-30T09:30:00.000Z
+               */
+              expires_at: string | null
               /** @example 1 */
               id: number
               /** @description The lines, in the order they were given */
@@ -803,11 +943,23 @@ export interface paths {
           content: {
             'application/json': {
               /**
+               * @description Why a CANCELED order was canceled: `requested` (PUT or DELETE) or `expired`; null otherwise
+               * @example null
+               * @enum {string|null}
+               */
+              cancel_reason: 'requested' | 'expired' | null
+              /**
                * Format: date-time
                * @description ISO 8601, UTC
                * @example 2026-11-30T09:15:00.000Z
                */
               created_at: string
+              /**
+               * Format: date-time
+               * @description When a PENDING order is canceled by the service and its stock returned (ISO 8601 UTC); null: it never expires. From then on it cannot be paid.
+               * @example 2026-11-30T09:30:00.000Z
+               */
+              expires_at: string | null
               /** @example 1 */
               id: number
               /** @description The lines, in the order they were given */
@@ -2221,6 +2373,451 @@ export interface paths {
         }
       }
     }
+    trace?: never
+  }
+  '/products/{product_id}/stock-adjustments': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Adjust a product's stock by a relative amount, with a reason (one movement in the ledger)
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     *
+     *     Idempotent with an `Idempotency-Key` header: a retry with the same key and the same request gets the first answer again (`Idempotent-Replayed: true`) and nothing is done twice. Keys are kept 24 hours (IDEMPOTENCY_TTL_HOURS), then purged: a key sent after that is new.
+     */
+    post: {
+      parameters: {
+        query?: never
+        header?: {
+          /**
+           * @description A key of your choosing, unique per operation (a UUID): 1 to 255 printable ASCII characters, or the same in double quotes. Send it again when you retry. Scoped to your API key; kept 24 hours.
+           * @example 5f0c2e1a-8d4b-4c3e-9a7f-1b2c3d4e5f60
+           */
+          'Idempotency-Key'?: string
+        }
+        path: {
+          /** @example 1 */
+          product_id: number
+        }
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description Units to add (received, returned) or remove (damaged, shrinkage), never 0
+             * @example 24
+             */
+            delta: number
+            /**
+             * @description Compare-and-set: apply only if the stock is still this (else 409 and nothing changes), e.g. after a count
+             * @example 76
+             */
+            expected_stock?: number
+            /**
+             * @description Why the stock changes
+             * @enum {unknown}
+             */
+            reason: 'received' | 'returned' | 'correction' | 'cycle_count' | 'damaged' | 'shrinkage' | 'other'
+            /**
+             * @description A purchase order, a count sheet, a return number
+             * @example PO-2026-0042
+             */
+            reference?: string
+          }
+        }
+      }
+      responses: {
+        /** @description The movement recorded */
+        201: {
+          headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: string
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * @description The name of the API key that made the change; null without API keys
+               * @example backoffice
+               */
+              actor: string | null
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /**
+               * @description The change of stock: negative when units left
+               * @example -2
+               */
+              delta: number
+              /** @example 1 */
+              id: number
+              /**
+               * @description The order behind it, if any
+               * @example 12
+               */
+              order_id: number | null
+              /** @example 1 */
+              product_id: number
+              /**
+               * @description Made by the service: initial, order_placed, order_canceled, order_expired, product_update (a PUT/PATCH of stock). Given with an adjustment: received, returned, correction, cycle_count, damaged, shrinkage, other.
+               * @enum {unknown}
+               */
+              reason:
+                | 'initial'
+                | 'order_placed'
+                | 'order_canceled'
+                | 'order_expired'
+                | 'product_update'
+                | 'received'
+                | 'returned'
+                | 'correction'
+                | 'cycle_count'
+                | 'damaged'
+                | 'shrinkage'
+                | 'other'
+              /**
+               * @description What the adjustment refers to: a purchase order, a count sheet
+               * @example PO-2026-0042
+               */
+              reference: string | null
+              /**
+               * @description The stock right after this movement
+               * @example 98
+               */
+              stock_after: number
+            }
+          }
+        }
+        /** @description A malformed Idempotency-Key (1 to 255 printable ASCII characters, or the same in double quotes) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Malformed Idempotency-Key: send 1 to 255 printable ASCII characters, or the same in double quotes */
+              detail: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Product not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Product not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient stock. Available: 3, Requested: 5 (below zero), or Stock changed: expected 5, found 4 (expected_stock); or a request with this Idempotency-Key is in progress (retry after Retry-After seconds) */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * @example Stock changed: expected 5, found 4
+               * @example A request with this Idempotency-Key is in progress
+               */
+              detail: string
+            }
+          }
+        }
+        /** @description Request body is too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Request body is too large */
+              detail: string
+            }
+          }
+        }
+        /** @description Unsupported media type: the body must be JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Unsupported media type: the body must be JSON */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type}; or (a string) Idempotency-Key reused with a different request (another method, path or body) */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail:
+                | {
+                    /**
+                     * @example [
+                     *       "body",
+                     *       "price"
+                     *     ]
+                     */
+                    loc: (string | number)[]
+                    /** @example Input should be greater than 0 */
+                    msg: string
+                    /** @example greater_than */
+                    type: string
+                  }[]
+                | string
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/products/{product_id}/stock-movements': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * A product's stock movements, oldest first
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422).
+           * @example 0
+           */
+          after_id?: number
+          /**
+           * @description Page size (1..1000, default 100).
+           * @example 100
+           */
+          limit?: number
+          /**
+           * @description Rows to skip.
+           * @example 0
+           */
+          offset?: number
+          /**
+           * @description Alias of offset.
+           * @example 0
+           */
+          skip?: number
+        }
+        header?: never
+        path: {
+          /** @example 1 */
+          product_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description A page of movements (bare array) */
+        200: {
+          headers: {
+            /** @description RFC 8288 links to the next and previous pages */
+            Link?: string
+            /** @description Rows matching the query, all pages together */
+            'X-Total-Count'?: number
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * @description The name of the API key that made the change; null without API keys
+               * @example backoffice
+               */
+              actor: string | null
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /**
+               * @description The change of stock: negative when units left
+               * @example -2
+               */
+              delta: number
+              /** @example 1 */
+              id: number
+              /**
+               * @description The order behind it, if any
+               * @example 12
+               */
+              order_id: number | null
+              /** @example 1 */
+              product_id: number
+              /**
+               * @description Made by the service: initial, order_placed, order_canceled, order_expired, product_update (a PUT/PATCH of stock). Given with an adjustment: received, returned, correction, cycle_count, damaged, shrinkage, other.
+               * @enum {unknown}
+               */
+              reason:
+                | 'initial'
+                | 'order_placed'
+                | 'order_canceled'
+                | 'order_expired'
+                | 'product_update'
+                | 'received'
+                | 'returned'
+                | 'correction'
+                | 'cycle_count'
+                | 'damaged'
+                | 'shrinkage'
+                | 'other'
+              /**
+               * @description What the adjustment refers to: a purchase order, a count sheet
+               * @example PO-2026-0042
+               */
+              reference: string | null
+              /**
+               * @description The stock right after this movement
+               * @example 98
+               */
+              stock_after: number
+            }[]
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Product not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Product not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
     trace?: never
   }
   '/ready': {

@@ -357,18 +357,36 @@ async function hot(): Promise<Row> {
       if (stock < 0 || stock + held !== 100) oversold = true
     }
     const failures = serverFailures((i ? row.baseline! : row.service).overall)
+    const books = await ledgerCheck(side.url)
+    if (books.mismatches > 0) oversold = true
     checks.push(
       comparing
-        ? `${i ? 'baseline ' : ''}${oversold ? 'OVERSOLD' : 'no oversell'} ${sold}/1000, 5xx+conn ${failures}`
-        : `${oversold ? 'OVERSOLD' : 'no oversell'}: ${sold}/1000 sold; 5xx+conn errors ${failures}`,
+        ? `${i ? 'baseline ' : ''}${oversold ? 'OVERSOLD' : 'no oversell'} ${sold}/1000, 5xx+conn ${failures}${books.note}`
+        : `${oversold ? 'OVERSOLD' : 'no oversell'}: ${sold}/1000 sold; 5xx+conn errors ${failures}${books.note}`,
     )
   }
   row.note = checks.join('; ')
   return row
 }
 
+/** GET /inventory/reconciliation: the books must balance (a build without a ledger answers 404: skipped). */
+async function ledgerCheck(url: string): Promise<{ mismatches: number; note: string; ms: number; checked: number }> {
+  const started = performance.now()
+  const response = await fetch(`${url}/inventory/reconciliation`)
+  const ms = performance.now() - started
+  if (response.status === 404) return { mismatches: 0, note: '', ms, checked: 0 }
+  const body = (await response.json()) as { checked: number; mismatches: unknown[] }
+  const mismatches = body.mismatches.length
+  return {
+    mismatches,
+    note: mismatches ? `, LEDGER MISMATCHES ${mismatches}` : ', books balance',
+    ms,
+    checked: body.checked,
+  }
+}
+
 function seedScale(url: string) {
-  console.log(`seeding ${SCALE_PRODUCTS} products and ${SCALE_ORDERS} orders...`)
+  console.log(`seeding ${SCALE_PRODUCTS} products (ten ledger movements each) and ${SCALE_ORDERS} orders...`)
   const started = Date.now()
   if (!postgres) {
     const db = new SQLite(url.replace(/^sqlite:/, ''))
@@ -388,6 +406,16 @@ function seedScale(url: string) {
       db.exec(
         "insert into order_lines (order_id, line_no, product_id, quantity, unit_price_cents) select id, 1, product_id, quantity, unit_price_cents from orders where product_id in (select id from products where sku like 'SCALE-%')",
       )
+      // The ledger of each product: an initial movement and nine receipts that add up to its stock
+      // (ten movements a product: a million for the reconciliation to add up).
+      const movement = db.prepare(
+        'insert into stock_movements (product_id, delta, stock_after, reason, created_at) values (?, ?, ?, ?, ?)',
+      )
+      for (let i = 0; i < SCALE_PRODUCTS; i++) {
+        const id = first + i
+        movement.run(id, 999_999_991, 999_999_991, 'initial', now)
+        for (let k = 1; k <= 9; k++) movement.run(id, 1, 999_999_991 + k, 'received', now)
+      }
     })()
     db.exec('analyze')
     db.close()
@@ -401,6 +429,8 @@ function seedScale(url: string) {
       `insert into orders (product_id, quantity, status, unit_price_cents, total_cents, created_at, updated_at) select (select min(id) from products where sku = 'SCALE-1') + (g % ${SCALE_PRODUCTS}), 1, (array['PENDING','PAID','SHIPPED','CANCELED'])[1 + g % 4], 999, 999, now(), now() from generate_series(1, ${SCALE_ORDERS}) g`,
       '-c',
       "insert into order_lines (order_id, line_no, product_id, quantity, unit_price_cents) select id, 1, product_id, quantity, unit_price_cents from orders where product_id in (select id from products where sku like 'SCALE-%')",
+      '-c',
+      "insert into stock_movements (product_id, delta, stock_after, reason, created_at) select p.id, case when k = 0 then 999999991 else 1 end, 999999991 + k, case when k = 0 then 'initial' else 'received' end, now() from products p cross join generate_series(0, 9) k where p.sku like 'SCALE-%' order by p.id, k",
       '-c',
       'analyze',
     ])
@@ -558,6 +588,12 @@ try {
       `large database (${SCALE_PRODUCTS} products, ${SCALE_ORDERS} orders)${comparing ? `: ${thisTree} against ${other.label}` : ''}`,
       big,
     )
+    // One reconciliation of the whole ledger, timed: it must stay fast and find nothing.
+    const books = await ledgerCheck(service.url)
+    console.log(
+      `reconciliation: ${books.checked} products against ${SCALE_PRODUCTS * 10}+ movements in ${Math.round(books.ms)} ms${books.note}`,
+    )
+    if (books.mismatches > 0) throw new BenchError(`the ledger does not balance: ${books.mismatches} products`)
   }
 } catch (error) {
   process.exitCode = 1

@@ -104,6 +104,14 @@ call 422 POST /orders "{\"items\": [{\"product_id\": $PRODUCT_ID, \"quantity\": 
 call 204 DELETE "/orders/$CART_ID" # cancels it: every line's units come back
 call 204 DELETE "/orders/$CART_ID" # then deletes the canceled record
 
+echo "# Inventory: an adjustment with a reason, a refused count, the ledger, the reconciliation"
+call 201 POST "/products/$PRODUCT_ID/stock-adjustments" '{"delta": 4, "reason": "received", "reference": "PO-curl"}'
+call 409 POST "/products/$PRODUCT_ID/stock-adjustments" '{"delta": -1, "reason": "cycle_count", "expected_stock": 999}'
+call 201 POST "/products/$PRODUCT_ID/stock-adjustments" '{"delta": -4, "reason": "correction", "reference": "undo PO-curl"}'
+call 200 GET "/products/$PRODUCT_ID/stock-movements"
+call 200 GET /inventory/reconciliation
+grep -q '"mismatches":\[\]' <<<"$BODY" || { echo "FAILED: the books do not balance" >&2; exit 1; }
+
 echo "# Payment webhook: signed, duplicate, bad signature, missing signature"
 PAYLOAD="{\"event\": \"payment.succeeded\", \"order_id\": $ORDER_ID, \"amount\": 25.00, \"currency\": \"USD\", \"payment_id\": \"pay_$$\"}"
 EVENT_ID="evt-curl-$ORDER_ID-$$"

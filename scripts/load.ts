@@ -113,6 +113,13 @@ async function hot(): Promise<{ result: LoadResult; check: HotCheck }> {
   const fiveHundreds = serverFailures(result.overall)
   if (fiveHundreds > 0) passed = false
   lines.push(`5xx and connection errors: ${fiveHundreds}`)
+  // The ledger too: every product's stock must still be the sum of its movements.
+  const books = await fetch(`${baseUrl}/inventory/reconciliation`)
+  if (books.ok) {
+    const { checked, mismatches } = (await books.json()) as { checked: number; mismatches: unknown[] }
+    if (mismatches.length > 0) passed = false
+    lines.push(`ledger: ${checked} products checked, ${mismatches.length} do not balance`)
+  }
   return { result, check: { lines, passed } }
 }
 

@@ -11,8 +11,10 @@ import connections from './plugins/connections.js'
 import errors from './plugins/errors.js'
 import idempotency from './plugins/idempotency.js'
 import jsonBody from './plugins/json-body.js'
+import ledgerCheck from './plugins/ledger-check.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
+import orderSweeper from './plugins/order-sweeper.js'
 import requestLog, { logRedaction, requestIdOf } from './plugins/request-log.js'
 import security from './plugins/security.js'
 import shutdown from './plugins/shutdown.js'
@@ -80,5 +82,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(openapi, { version })
   await app.register(metrics)
   await registerModules(app, config, version)
+  await app.register(orderSweeper)
+  await app.register(ledgerCheck, { intervalSeconds: config.reconciliationIntervalSeconds })
   return app
 }

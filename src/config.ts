@@ -108,6 +108,20 @@ export const EnvSchema = Type.Object({
     description:
       'Comma-separated `NAME:SCOPE:KEY` entries, scope `read`, `orders` or `admin` (a bare `KEY` is an admin key named key1, key2... by its place in the list). When set, every API route needs `Authorization: Bearer <key>` of a sufficient scope.',
   }),
+  PENDING_ORDER_TTL_SECONDS: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 604_800,
+    description:
+      'How long a new order holds its stock unpaid: past it, the service cancels it (cancel_reason "expired") and returns the stock. 0: orders never expire (an order may still ask for expires_in_seconds).',
+  }),
+  RECONCILIATION_INTERVAL_SECONDS: Type.Integer({
+    default: 300,
+    minimum: 0,
+    maximum: 86_400,
+    description:
+      "How often each instance checks that every product's stock equals the sum of its ledger movements (the inventory_ledger_mismatches metric and its alert). 0: only when GET /inventory/reconciliation is called.",
+  }),
   HEADERS_TIMEOUT_MS: Type.Integer({
     default: 10_000,
     minimum: 1000,
@@ -154,6 +168,10 @@ export interface Config {
   /** Empty: no API key needed. */
   readonly apiKeys: readonly ApiKey[]
   readonly headersTimeoutMs: number
+  /** 0: orders never expire unless they ask to. */
+  readonly pendingOrderTtlSeconds: number
+  /** 0: the ledger is checked only on request. */
+  readonly reconciliationIntervalSeconds: number
   /** Origin for links (`https://api.shop.example`, no trailing slash); empty: from the request. */
   readonly publicUrl: string
   /** ISO 4217 code a payment must be in. */
@@ -323,6 +341,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimit: Object.freeze({ max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_MS, redisUrl: env.REDIS_URL }),
     apiKeys: Object.freeze(apiKeys),
     headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+    pendingOrderTtlSeconds: env.PENDING_ORDER_TTL_SECONDS,
+    reconciliationIntervalSeconds: env.RECONCILIATION_INTERVAL_SECONDS,
     publicUrl: env.PUBLIC_URL,
     currency: env.CURRENCY,
     webhookToleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { generalRoutes } from './modules/general/routes.js'
+import { inventoryRoutes } from './modules/inventory/routes.js'
 import { orderRoutes } from './modules/orders/routes.js'
 import { productRoutes } from './modules/products/routes.js'
 import { webhookRoutes } from './modules/webhooks/routes.js'
@@ -9,7 +10,8 @@ import { webhookRoutes } from './modules/webhooks/routes.js'
 export async function registerModules(app: FastifyInstance, config: Config, version: string): Promise<void> {
   await app.register(generalRoutes, { version })
   await app.register(productRoutes)
-  await app.register(orderRoutes)
+  await app.register(orderRoutes, { holdSeconds: config.pendingOrderTtlSeconds })
+  await app.register(inventoryRoutes)
   await app.register(webhookRoutes, {
     secrets: config.webhookSecrets,
     currency: config.currency,

@@ -56,6 +56,17 @@ describe('migrations keep the data written by older schemas', () => {
         { product_id: 2, quantity: 1, unit_price: 1.5, total: 1.5 },
       ])
       expect((await api.request('GET', '/orders?product_id=1')).body.map((o: { id: number }) => o.id)).toEqual([1])
+      // The ledger starts from the stock each product had: the books balance from day one.
+      expect((await api.request('GET', '/products/1/stock-movements')).body).toMatchObject([
+        { product_id: 1, delta: 7, stock_after: 7, reason: 'initial', order_id: null },
+      ])
+      expect((await api.request('GET', '/inventory/reconciliation')).body).toMatchObject({ checked: 2, mismatches: [] })
+      // Orders canceled before holds existed were canceled on request; none expires.
+      expect((await api.request('GET', '/orders/2')).body).toMatchObject({
+        cancel_reason: 'requested',
+        expires_at: null,
+      })
+      expect((await api.request('GET', '/orders/1')).body).toMatchObject({ cancel_reason: null, expires_at: null })
       // The new limits hold on the migrated tables: a price of ten billion, and its orders.
       const product = await api.request('PATCH', '/products/1', { price: 10_000_000_000, stock: 100 })
       expect(product.body.price).toBe(10_000_000_000)

@@ -86,13 +86,14 @@ function sqliteGroupCommitDialect(driver: GroupCommitDriver): KyselyDialect {
 
 /**
  * SQLite has no row locks: a transaction already holds the whole database's write lock from its
- * first statement (BEGIN IMMEDIATE), which is stronger. So `FOR UPDATE`, which the repositories
- * use for PostgreSQL, is dropped here rather than rejected as a syntax error.
+ * first statement (BEGIN IMMEDIATE), which is stronger. So `FOR UPDATE` (and `SKIP LOCKED`), which
+ * the repositories use for PostgreSQL, are dropped here rather than rejected as a syntax error.
  */
+const ROW_LOCKS = new Set(['ForUpdate', 'ForShare', 'ForKeyShare', 'ForNoKeyUpdate', 'SkipLocked', 'NoWait'])
 const withoutRowLocks: KyselyPlugin = {
   transformQuery: ({ node }) => {
     if (node.kind !== 'SelectQueryNode' || !node.endModifiers) return node
-    return { ...node, endModifiers: node.endModifiers.filter((modifier) => modifier.modifier !== 'ForUpdate') }
+    return { ...node, endModifiers: node.endModifiers.filter((modifier) => !ROW_LOCKS.has(modifier.modifier ?? '')) }
   },
   transformResult: async ({ result }) => result,
 }

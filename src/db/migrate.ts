@@ -5,6 +5,7 @@ import * as initial from './migrations/0001_initial.js'
 import * as largePrices from './migrations/0002_large_prices.js'
 import * as orderLines from './migrations/0003_order_lines.js'
 import * as idempotencyKeys from './migrations/0004_idempotency_keys.js'
+import * as ledgerAndHolds from './migrations/0005_ledger_and_holds.js'
 
 // Listed explicitly (not read from disk) so the same list works from src/ under tsx and vitest
 // and from dist/ after a build. Add new migrations at the end; never edit a released one.
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002_large_prices': largePrices,
   '0003_order_lines': orderLines,
   '0004_idempotency_keys': idempotencyKeys,
+  '0005_ledger_and_holds': ledgerAndHolds,
 }
 
 /** Every migration, in the order they run. */

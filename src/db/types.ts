@@ -27,8 +27,49 @@ export interface OrdersTable {
   unit_price_cents: number | null
   /** The sum of the line totals, in cents. */
   total_cents: number
+  /** When a PENDING order is canceled by the service (its stock hold released); null: never. */
+  expires_at: string | null
+  /** Why a CANCELED order was canceled; null unless CANCELED. */
+  cancel_reason: CancelReason | null
   created_at: string
   updated_at: string
+}
+
+export const CANCEL_REASONS = ['requested', 'expired'] as const
+export type CancelReason = (typeof CANCEL_REASONS)[number]
+
+/** Reasons the service records by itself. */
+export const SERVICE_MOVEMENT_REASONS = [
+  'initial',
+  'order_placed',
+  'order_canceled',
+  'order_expired',
+  'product_update',
+] as const
+/** Reasons a stock adjustment may give. */
+export const ADJUSTMENT_REASONS = [
+  'received',
+  'returned',
+  'correction',
+  'cycle_count',
+  'damaged',
+  'shrinkage',
+  'other',
+] as const
+export type MovementReason = (typeof SERVICE_MOVEMENT_REASONS)[number] | (typeof ADJUSTMENT_REASONS)[number]
+
+/** One change of a product's stock: the ledger is the sum of them. */
+export interface StockMovementsTable {
+  id: Generated<number>
+  product_id: number
+  delta: number
+  stock_after: number
+  reason: MovementReason
+  order_id: number | null
+  reference: string | null
+  /** The API key's name that made the change; null without keys (or for the service itself). */
+  actor: string | null
+  created_at: string
 }
 
 /** One product of an order, its quantity and its unit price frozen when the order was placed. */
@@ -73,6 +114,7 @@ export interface Database {
   products: ProductsTable
   orders: OrdersTable
   order_lines: OrderLinesTable
+  stock_movements: StockMovementsTable
   webhook_events: WebhookEventsTable
   idempotency_keys: IdempotencyKeysTable
 }
@@ -81,3 +123,4 @@ export type Db = Kysely<Database>
 export type ProductRow = Selectable<ProductsTable>
 export type OrderRow = Selectable<OrdersTable>
 export type OrderLineRow = Selectable<OrderLinesTable>
+export type StockMovementRow = Selectable<StockMovementsTable>

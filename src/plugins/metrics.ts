@@ -26,6 +26,10 @@ export interface ServiceMetrics {
   /** An order actually changed status (an idempotent repeat does not count). */
   orderMovedTo(status: OrderStatus): void
   webhook(result: WebhookResult): void
+  /** Products whose stock is not the sum of their movements, as the last reconciliation found. */
+  ledgerMismatches(count: number): void
+  /** One sweep of expired orders: how many it canceled and how long it took. */
+  expirySweep(expired: number, seconds: number): void
 }
 
 declare module 'fastify' {
@@ -150,6 +154,23 @@ async function metricsPlugin(app: FastifyInstance) {
     },
   })
 
+  const ledgerMismatches = new Gauge({
+    name: 'inventory_ledger_mismatches',
+    help: 'Products whose stock differs from the sum of their ledger movements, at the last reconciliation (must be 0)',
+    registers,
+  })
+  const ordersExpired = new Counter({
+    name: 'orders_expired_total',
+    help: 'PENDING orders canceled by the service because their stock hold ran out',
+    registers,
+  })
+  const sweepDuration = new Histogram({
+    name: 'order_expiry_sweep_duration_seconds',
+    help: 'How long each sweep of expired orders took',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5],
+    registers,
+  })
+
   const moved: Partial<Record<OrderStatus, Counter>> = {
     CANCELED: ordersCanceled,
     PAID: ordersPaid,
@@ -160,11 +181,21 @@ async function metricsPlugin(app: FastifyInstance) {
     orderPlaced: () => ordersCreated.inc(),
     orderMovedTo: (status: OrderStatus) => moved[status]?.inc(),
     webhook: (result: WebhookResult) => webhookEvents.inc({ result }),
+    ledgerMismatches: (count: number) => ledgerMismatches.set(count),
+    expirySweep: (expired: number, seconds: number) => {
+      if (expired > 0) {
+        ordersExpired.inc(expired)
+        ordersCanceled.inc(expired)
+      }
+      sweepDuration.observe(seconds)
+    },
   } satisfies ServiceMetrics)
 
   // Refusals are errors: counted here, on their way to the error handler.
   app.addHook('onError', async (request, _reply, error) => {
-    if (error instanceof DomainError && error.code === 'INSUFFICIENT_STOCK') insufficientStock.inc()
+    if (error instanceof DomainError && error.code === 'INSUFFICIENT_STOCK' && request.routeOptions.url === '/orders') {
+      insufficientStock.inc()
+    }
     if (request.routeOptions.url === '/webhooks/payment') {
       const result =
         error instanceof DomainError

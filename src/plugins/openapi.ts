@@ -36,6 +36,10 @@ async function openApiPlugin(app: FastifyInstance, { version }: OpenApiOptions) 
       tags: [
         { name: 'Products', description: 'The catalogue and its stock' },
         { name: 'Orders', description: 'Orders reserve stock when placed and return it when canceled' },
+        {
+          name: 'Inventory',
+          description: 'The stock ledger: every change of stock is a movement; adjustments and reconciliation',
+        },
         { name: 'Webhooks', description: 'Signed notifications from the payment provider' },
         { name: 'General', description: 'Service information, liveness and readiness' },
       ],

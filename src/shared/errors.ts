@@ -18,6 +18,7 @@ const statusByCode = {
   EVENT_ID_CONFLICT: 409,
   WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE: 403,
   CURRENCY_MISMATCH: 422,
+  STOCK_CHANGED: 409,
 } as const
 
 export type DomainErrorCode = keyof typeof statusByCode

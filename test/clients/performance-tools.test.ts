@@ -50,6 +50,7 @@ describe('npm run load', () => {
       load.output().match(/^product \d+: sold \d+ of 100, stock left \d+, held by orders \d+ -> ok$/gm),
     ).toHaveLength(10)
     expect(load.output()).toContain('no oversell: the stock invariant holds for every product')
+    expect(load.output()).toMatch(/^ledger: \d+ products checked, 0 do not balance$/m)
   })
 })
 
@@ -68,6 +69,8 @@ describe('npm run bench', () => {
       expect(output).toMatch(new RegExp(`^${scenario} +\\d+ +\\d+ +\\d+ +\\d+%`, 'm'))
     expect(output).toContain('no oversell')
     expect(output).toMatch(/^large database \(500 products, 5000 orders\)$/m)
+    // The whole ledger reconciled once on the large database, and balanced.
+    expect(output).toMatch(/^reconciliation: \d+ products against \d+\+ movements in \d+ ms, books balance$/m)
     for (const scenario of ['pending', 'deep page', 'count'])
       expect(output).toMatch(new RegExp(`^${scenario} +50 +\\d+`, 'm'))
     // About 17 s alone (a warm-up, then each scenario in six slices, small and large); more when
@@ -115,7 +118,9 @@ describe('npm run bench -- --baseline', () => {
       // mix paced is one run each, not slices
       if (!row.startsWith('mix paced')) expect(bySlice, row).toMatch(/^\d+\.\d\d–\d+\.\d\d$/)
     }
-    expect(output).toMatch(/no oversell \d+\/1000, 5xx\+conn 0; baseline no oversell \d+\/1000, 5xx\+conn 0/)
+    expect(output).toMatch(
+      /no oversell \d+\/1000, 5xx\+conn 0(, books balance)?; baseline no oversell \d+\/1000, 5xx\+conn 0/,
+    )
     expect(output).toContain('rps × = this rps / baseline rps; p99 × = baseline p99 / this p99')
     const worktree = worktreeOf(output)!
     expect(worktree).toMatch(/orders-bench-baseline-/)

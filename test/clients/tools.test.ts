@@ -186,12 +186,14 @@ describe('typed client', () => {
     expect(readFileSync(CLIENT_TYPES_PATH, 'utf8')).toBe(expected)
   })
 
-  it('when client/example.ts runs against a live server, then its cart retried with one key is one order', async () => {
+  it('when client/example.ts runs against a live server, then its cart retried with one key is one order and the ledger shows every change', async () => {
     const example = runScript({ BASE_URL: baseUrl }, { script: 'client/example.ts' })
     expect(await example.exited, example.output()).toBe(0)
     const line = example.output().trim().split('\n').at(-1)!
     const [, cart, retried] =
-      /cart (\d+) of 2 lines = 50, retried: (\d+) \(replayed: true\); stock now 4/.exec(line) ?? []
+      /cart (\d+) of 2 lines = 50, retried: (\d+) \(replayed: true\); stock now 10; ledger: initial \+10, order_placed -2, order_placed -1, order_placed -3, received \+6$/.exec(
+        line,
+      ) ?? []
     expect(cart, line).toBeDefined()
     expect(retried).toBe(cart)
   })

@@ -115,11 +115,12 @@ describe('writes to the products table', () => {
     expect(everyWrite.filter((write) => !write.allowedAs)).toEqual([])
   })
 
-  it('when the repository is read, then its five writes are found inside writeProducts (the scan sees them)', () => {
+  it('when the repository is read, then its six writes are found inside writeProducts (the scan sees them)', () => {
     const repositoryWrites = everyWrite.filter((write) => write.file === REPOSITORY)
     expect(repositoryWrites.map((write) => write.inFunction)).toEqual([
       'insertProduct',
       'updateLiveProduct',
+      'adjustStock',
       'softDeleteProduct',
       'takeStock',
       'returnStock',

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely'
-import type { Database, Db, OrderLineRow, OrderRow, OrderStatus } from '../../db/types.js'
+import type { CancelReason, Database, Db, OrderLineRow, OrderRow, OrderStatus } from '../../db/types.js'
 import type { Page } from '../../shared/pagination.js'
 
 /** SQL for orders. Every function takes `db` or a transaction as its first argument. */
@@ -15,6 +15,8 @@ export interface NewOrderRow {
   quantity: number
   unit_price_cents: number | null
   total_cents: number
+  /** Null: the order holds its stock until paid or canceled. */
+  expires_at: string | null
 }
 
 export interface NewOrderLine {
@@ -30,9 +32,9 @@ export interface NewOrderLine {
 
 export async function insertOrder(db: Db, order: NewOrderRow, now: string): Promise<OrderRow> {
   const { rows } = await sql<OrderRow>`insert into orders
-      (product_id, quantity, status, unit_price_cents, total_cents, created_at, updated_at)
+      (product_id, quantity, status, unit_price_cents, total_cents, expires_at, created_at, updated_at)
     values (${order.product_id}, ${order.quantity}, 'PENDING', ${order.unit_price_cents}, ${order.total_cents},
-      ${now}, ${now})
+      ${order.expires_at}, ${now}, ${now})
     returning *`.execute(db)
   return rows[0]!
 }
@@ -119,10 +121,11 @@ export async function transitionOrder(
   from: OrderStatus,
   to: OrderStatus,
   now: string,
+  cancelReason: CancelReason | null = null,
 ): Promise<OrderRow | undefined> {
   return db
     .updateTable('orders')
-    .set({ status: to, updated_at: now })
+    .set({ status: to, updated_at: now, cancel_reason: to === 'CANCELED' ? cancelReason : null })
     .where('id', '=', id)
     .where('status', '=', from)
     .returningAll()
@@ -133,4 +136,28 @@ export async function transitionOrder(
 export async function deleteCanceledOrder(trx: Transaction<Database>, id: number): Promise<boolean> {
   const result = await trx.deleteFrom('orders').where('id', '=', id).where('status', '=', 'CANCELED').executeTakeFirst()
   return result.numDeletedRows > 0n
+}
+
+/**
+ * PENDING orders whose hold has run out, oldest first: what the sweep cancels. Only their ids: each
+ * is then locked and checked again in a transaction of its own.
+ */
+export async function findDueOrders(db: Db, now: string, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('status', '=', 'PENDING')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute()
+  return rows.map((row) => row.id)
+}
+
+/**
+ * Locks an order for the sweep, or answers undefined when another transaction holds it (PostgreSQL's
+ * SKIP LOCKED: another instance is expiring or paying it now; the next sweep looks again).
+ */
+export async function lockOrderSkippingLocked(trx: Transaction<Database>, id: number): Promise<OrderRow | undefined> {
+  return trx.selectFrom('orders').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst()
 }

@@ -4,7 +4,12 @@ import { contentsOf, pageOf, setPageHeaders } from '../../shared/pagination.js'
 import { schemas } from './schemas.js'
 import * as service from './service.js'
 
-export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface OrderOptions {
+  /** PENDING_ORDER_TTL_SECONDS: how long a new order holds its stock unpaid (0: until canceled). */
+  holdSeconds: number
+}
+
+export const orderRoutes: FastifyPluginAsyncTypebox<OrderOptions> = async (app, { holdSeconds }) => {
   // Orders take and return stock: the catalogue cache goes with them to the products repository.
   const { catalogueCache } = app
   app.post('/orders', { schema: schemas.create, config: { scope: 'orders' } }, async (request, reply) =>
@@ -12,7 +17,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request,
       reply,
       201,
-      (db) => service.placeOrder(db, request.body, catalogueCache),
+      (db) => service.placeOrder(db, request.body, catalogueCache, { actor: request.apiKeyName ?? null, holdSeconds }),
       () => app.metrics.orderPlaced(),
     ),
   )
@@ -36,6 +41,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.body.status,
       catalogueCache,
       conditionsOf(request),
+      request.apiKeyName ?? null,
     )
     if (changed) app.metrics.orderMovedTo(order.status)
     return withETag(reply, representationOf(order))
@@ -47,6 +53,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.params.order_id,
       catalogueCache,
       conditionsOf(request),
+      request.apiKeyName ?? null,
     )
     if (outcome === 'canceled') app.metrics.orderMovedTo('CANCELED')
     return reply.code(204).send(null)

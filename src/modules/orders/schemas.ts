@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { ORDER_STATUSES } from '../../db/types.js'
+import { CANCEL_REASONS, ORDER_STATUSES, type CancelReason } from '../../db/types.js'
 import {
   bodyErrors,
   databaseErrors,
@@ -44,6 +44,19 @@ export const Order = Type.Object({
     examples: [12.5],
   }),
   total: Type.Number({ description: 'The sum of the line totals', examples: [25] }),
+  expires_at: Type.Unsafe<string | null>({
+    type: ['string', 'null'],
+    format: 'date-time',
+    description:
+      'When a PENDING order is canceled by the service and its stock returned (ISO 8601 UTC); null: it never expires. From then on it cannot be paid.',
+    examples: ['2026-11-30T09:30:00.000Z'],
+  }),
+  cancel_reason: Type.Unsafe<CancelReason | null>({
+    type: ['string', 'null'],
+    enum: [...CANCEL_REASONS, null],
+    description: 'Why a CANCELED order was canceled: `requested` (PUT or DELETE) or `expired`; null otherwise',
+    examples: [null],
+  }),
   items: Type.Array(OrderLine, { description: 'The lines, in the order they were given' }),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -66,6 +79,15 @@ export const OrderCreate = Type.Object(
   {
     product_id: Type.Optional(Id),
     quantity: Type.Optional(Quantity),
+    expires_in_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 60,
+        maximum: 604_800,
+        description:
+          'Hold the stock this long at most (60 s to 7 days): unpaid by then, the order is canceled and its stock returned. Default: PENDING_ORDER_TTL_SECONDS (0: no expiry).',
+        examples: [900],
+      }),
+    ),
     items: Type.Optional(
       Type.Array(OrderItem, {
         minItems: 1,

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely'
-import type { Database, Db, OrderLineRow, OrderRow, OrderStatus } from '../../db/types.js'
+import type { CancelReason, Database, Db, OrderLineRow, OrderRow, OrderStatus } from '../../db/types.js'
 import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
 import { fromCents, MAX_TOTAL_CENTS } from '../../shared/money.js'
 import { countWithCache } from '../../shared/counts.js'
@@ -28,6 +28,8 @@ export function toOrder(row: OrderRow, lines: readonly OrderLineRow[]): Order {
     status: row.status,
     unit_price: row.unit_price_cents === null ? null : fromCents(row.unit_price_cents),
     total: fromCents(row.total_cents),
+    expires_at: row.expires_at,
+    cancel_reason: row.cancel_reason,
     items: lines.map((line) => ({
       product_id: line.product_id,
       quantity: line.quantity,
@@ -96,15 +98,19 @@ export async function placeOrder(
   db: Db,
   input: OrderCreate,
   catalogueCache: CatalogueCache | undefined,
+  { actor = null, holdSeconds = 0 }: { actor?: string | null; holdSeconds?: number } = {},
 ): Promise<Order> {
   const lines = linesOf(input)
+  const expiresIn = input.expires_in_seconds ?? holdSeconds
   return inTransaction(db, async (trx) => {
     const now = new Date().toISOString()
     const prices = new Map<number, number>()
+    const stockAfter = new Map<number, number>()
     for (const [productId, demand] of demandByProduct(lines)) {
       const taken = await inventory.takeStock(trx, catalogueCache, productId, demand, now)
       if (!taken) throw await whyNotTaken(trx, productId, demand, lines.length)
       prices.set(productId, taken.price_cents)
+      stockAfter.set(productId, taken.stock)
     }
     // Prices are known once taken (they may change until then); throwing here rolls the takes back.
     const priced = lines.map((line) => ({ ...line, unit_price_cents: prices.get(line.product_id)! }))
@@ -118,11 +124,46 @@ export async function placeOrder(
         quantity: priced.reduce((sum, line) => sum + line.quantity, 0),
         unit_price_cents: one?.unit_price_cents ?? null,
         total_cents: totalCents,
+        expires_at: expiresIn > 0 ? new Date(Date.parse(now) + expiresIn * 1000).toISOString() : null,
       },
       now,
     )
-    return toOrder(row, await orders.insertLines(trx, row.id, priced))
+    const stored = await orders.insertLines(trx, row.id, priced)
+    await inventory.recordMovements(trx, lineMovements(stored, stockAfter, -1, 'order_placed', actor), now)
+    return toOrder(row, stored)
   })
+}
+
+/**
+ * The ledger's movements of an order's lines (one each, `sign` -1 when taken, +1 when returned),
+ * given each product's stock after all its lines: a product in several lines gets the stock after
+ * each of them, in line order.
+ */
+function lineMovements(
+  lines: readonly OrderLineRow[],
+  stockAfterAll: ReadonlyMap<number, number>,
+  sign: 1 | -1,
+  reason: 'order_placed' | 'order_canceled' | 'order_expired',
+  actor: string | null,
+): inventory.NewMovement[] {
+  // The units of each product's later lines: the stock after line i is the final stock minus what
+  // they changed after it.
+  const later = new Map<number, number>()
+  const movements: inventory.NewMovement[] = []
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!
+    const after = stockAfterAll.get(line.product_id)! - sign * (later.get(line.product_id) ?? 0)
+    movements.push({
+      product_id: line.product_id,
+      delta: sign * line.quantity,
+      stock_after: after,
+      reason,
+      order_id: line.order_id,
+      actor,
+    })
+    later.set(line.product_id, (later.get(line.product_id) ?? 0) + line.quantity)
+  }
+  return movements.reverse()
 }
 
 /** 404 for a missing or deleted product, else 409 with what is available (a one-line order keeps the original wording). */
@@ -190,6 +231,7 @@ export async function changeOrderStatus(
   to: OrderStatus,
   catalogueCache: CatalogueCache | undefined,
   conditions?: Conditions,
+  actor: string | null = null,
 ): Promise<{ order: Order; changed: boolean }> {
   return inTransaction(db, async (trx) => {
     const order = await orders.lockOrder(trx, id)
@@ -201,7 +243,11 @@ export async function changeOrderStatus(
     if (!nextStatuses[order.status].includes(to)) {
       throw new DomainError('INVALID_STATUS_TRANSITION', `Invalid status transition from ${order.status} to ${to}`)
     }
-    const moved = await moveOrder(trx, order, to, catalogueCache)
+    // Past its hold a PENDING order is as good as expired, swept or not: the payment webhook's rule.
+    if (to === 'PAID' && isPastHold(order)) {
+      throw new DomainError('ORDER_CANCELED', 'Order expired: it can no longer be paid')
+    }
+    const moved = await moveOrder(trx, order, to, catalogueCache, { actor, reason: 'requested', lines })
     return { order: toOrder(moved, lines), changed: true }
   })
 }
@@ -212,6 +258,7 @@ export async function cancelOrDeleteOrder(
   id: number,
   catalogueCache: CatalogueCache | undefined,
   conditions?: Conditions,
+  actor: string | null = null,
 ): Promise<'canceled' | 'deleted'> {
   return inTransaction(db, async (trx) => {
     const order = await orders.lockOrder(trx, id)
@@ -227,7 +274,7 @@ export async function cancelOrDeleteOrder(
     if (!nextStatuses[order.status].includes('CANCELED')) {
       throw new DomainError('ORDER_NOT_CANCELABLE', `Cannot cancel order with status ${order.status}`)
     }
-    await moveOrder(trx, order, 'CANCELED', catalogueCache)
+    await moveOrder(trx, order, 'CANCELED', catalogueCache, { actor, reason: 'requested' })
     return 'canceled'
   })
 }
@@ -245,21 +292,63 @@ export async function moveOrder(
   order: OrderRow,
   to: OrderStatus,
   catalogueCache: CatalogueCache | undefined,
+  cancel: CancelDetails,
 ): Promise<OrderRow>
 export async function moveOrder(
   trx: Transaction<Database>,
   order: OrderRow,
   to: OrderStatus,
   catalogueCache?: CatalogueCache,
+  cancel?: CancelDetails,
 ): Promise<OrderRow> {
   const now = new Date().toISOString()
-  const moved = await orders.transitionOrder(trx, order.id, order.status, to, now)
+  const reason = to === 'CANCELED' ? (cancel?.reason ?? 'requested') : null
+  const moved = await orders.transitionOrder(trx, order.id, order.status, to, now, reason)
   if (!moved) throw new DomainError('CONCURRENT_UPDATE', 'The order was changed concurrently, please retry')
   if (to === 'CANCELED') {
-    // Every line's units go back, once per product, in the lock order.
-    for (const [productId, units] of demandByProduct(await orders.findLines(trx, [order.id]))) {
-      await inventory.returnStock(trx, catalogueCache, productId, units, now)
+    // Every line's units go back, once per product, in the lock order; each line is a movement.
+    const lines = cancel?.lines ?? (await orders.findLines(trx, [order.id]))
+    const stockAfter = new Map<number, number>()
+    for (const [productId, units] of demandByProduct(lines)) {
+      stockAfter.set(productId, await inventory.returnStock(trx, catalogueCache, productId, units, now))
     }
+    const movement = reason === 'expired' ? 'order_expired' : 'order_canceled'
+    await inventory.recordMovements(trx, lineMovements(lines, stockAfter, 1, movement, cancel?.actor ?? null), now)
   }
   return moved
+}
+
+/** Who canceled an order and why; its lines when the caller has them already. */
+export interface CancelDetails {
+  actor: string | null
+  reason: CancelReason
+  lines?: readonly OrderLineRow[]
+}
+
+/**
+ * The sweep: cancels the PENDING orders whose hold has run out, each in a transaction of its own,
+ * locked first and checked again (a payment may have come first: then it is left alone), so that
+ * every order expires once whatever the number of instances sweeping. Returns the ids expired.
+ */
+export async function expireDueOrders(
+  db: Db,
+  catalogueCache: CatalogueCache | undefined,
+  limit = 100,
+): Promise<number[]> {
+  const expired: number[] = []
+  for (const id of await orders.findDueOrders(db, new Date().toISOString(), limit)) {
+    const done = await inTransaction(db, async (trx) => {
+      const order = await orders.lockOrderSkippingLocked(trx, id)
+      if (!order || order.status !== 'PENDING' || !isPastHold(order)) return false
+      await moveOrder(trx, order, 'CANCELED', catalogueCache, { actor: null, reason: 'expired' })
+      return true
+    })
+    if (done) expired.push(id)
+  }
+  return expired
+}
+
+/** True once a PENDING order's hold has run out: it can no longer be paid. */
+export function isPastHold(order: Pick<OrderRow, 'expires_at'>, now = Date.now()): boolean {
+  return order.expires_at !== null && Date.parse(order.expires_at) <= now
 }

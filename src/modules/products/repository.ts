@@ -1,8 +1,8 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely'
-import type { Database, Db, ProductRow } from '../../db/types.js'
+import type { Database, Db, MovementReason, ProductRow, StockMovementRow } from '../../db/types.js'
 import type { Page, PageContents } from '../../shared/pagination.js'
 import type { CatalogueCache } from './catalogue-cache.js'
-import { Product } from './schemas.js'
+import { MAX_STOCK, Product } from './schemas.js'
 import { inTransaction } from '../../db/transaction.js'
 
 /**
@@ -20,17 +20,42 @@ async function writeProducts<T>(
   db: Db,
   catalogueCache: CatalogueCache | undefined,
   notice: (catalogueCache: CatalogueCache) => void,
-  write: (db: Db) => Promise<T>,
+  write: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
-  if (!catalogueCache) return write(db)
-  if (db.isTransaction) {
-    notice(catalogueCache)
-    return write(db)
-  }
+  // Always in a transaction: a change of stock and its movement in the ledger commit together.
   return inTransaction(db, async (trx) => {
-    notice(catalogueCache)
+    if (catalogueCache) notice(catalogueCache)
     return write(trx)
   })
+}
+
+/** A change of a product's stock, for the ledger. */
+export interface NewMovement {
+  product_id: number
+  delta: number
+  stock_after: number
+  reason: MovementReason
+  order_id?: number | null
+  reference?: string | null
+  actor: string | null
+}
+
+/**
+ * Writes movements to the ledger, in the transaction that changed the stock (the functions below
+ * that change stock take the movement's details, or return the stock after the change so that the
+ * use case records it with its order: see orders/service.ts). A SQL template: placing an order is
+ * the hottest write.
+ */
+export async function recordMovements(trx: Transaction<Database>, movements: readonly NewMovement[], now: string) {
+  if (movements.length === 0) return
+  const rows = sql.join(
+    movements.map(
+      (m) =>
+        sql`(${m.product_id}, ${m.delta}, ${m.stock_after}, ${m.reason}, ${m.order_id ?? null}, ${m.reference ?? null}, ${m.actor}, ${now})`,
+    ),
+  )
+  await sql`insert into stock_movements (product_id, delta, stock_after, reason, order_id, reference, actor, created_at)
+    values ${rows}`.execute(trx)
 }
 
 export interface NewProductRow {
@@ -42,22 +67,31 @@ export interface NewProductRow {
 
 export type ProductChanges = Partial<NewProductRow>
 
+/** A new product, and its `initial` movement: the stock it starts with. */
 export async function insertProduct(
   db: Db,
   catalogueCache: CatalogueCache | undefined,
   product: NewProductRow,
   now: string,
+  actor: string | null = null,
 ): Promise<ProductRow> {
   return writeProducts(
     db,
     catalogueCache,
     (catalogueCache) => catalogueCache.added(),
-    (db) =>
-      db
+    async (trx) => {
+      const row = await trx
         .insertInto('products')
         .values({ ...product, created_at: now, updated_at: now, deleted_at: null })
         .returningAll()
-        .executeTakeFirstOrThrow(),
+        .executeTakeFirstOrThrow()
+      await recordMovements(
+        trx,
+        [{ product_id: row.id, delta: row.stock, stock_after: row.stock, reason: 'initial', actor }],
+        now,
+      )
+      return row
+    },
   )
 }
 
@@ -139,25 +173,89 @@ export async function countLiveProducts(db: Db): Promise<number> {
   return Number(row.total)
 }
 
+/**
+ * Changes a live product's fields. A new absolute `stock` is a movement of the difference
+ * (`product_update`), read from the product locked in the same transaction.
+ */
 export async function updateLiveProduct(
   db: Db,
   catalogueCache: CatalogueCache | undefined,
   id: number,
   changes: ProductChanges,
   now: string,
+  actor: string | null = null,
 ): Promise<ProductRow | undefined> {
   return writeProducts(
     db,
     catalogueCache,
     (catalogueCache) => catalogueCache.changed(id),
-    (db) =>
-      db
+    async (trx) => {
+      const before = changes.stock === undefined ? undefined : await lockLiveProduct(trx, id)
+      const row = await trx
         .updateTable('products')
         .set({ ...changes, updated_at: now })
         .where('id', '=', id)
         .where('deleted_at', 'is', null)
         .returningAll()
-        .executeTakeFirst(),
+        .executeTakeFirst()
+      if (row && before && row.stock !== before.stock) {
+        const delta = row.stock - before.stock
+        await recordMovements(
+          trx,
+          [{ product_id: id, delta, stock_after: row.stock, reason: 'product_update', actor }],
+          now,
+        )
+      }
+      return row
+    },
+  )
+}
+
+/**
+ * A relative change of stock with its reason: one conditional UPDATE (never below zero, and, with
+ * `expectedStock`, only if the stock is still that: compare-and-set), then its movement. Undefined
+ * when the UPDATE matched nothing: the caller reads why.
+ */
+export async function adjustStock(
+  db: Db,
+  catalogueCache: CatalogueCache | undefined,
+  id: number,
+  adjustment: { delta: number; expectedStock?: number | undefined; reason: MovementReason; reference: string | null },
+  now: string,
+  actor: string | null,
+): Promise<StockMovementRow | undefined> {
+  return writeProducts(
+    db,
+    catalogueCache,
+    (catalogueCache) => catalogueCache.changed(id),
+    async (trx) => {
+      const { delta, expectedStock } = adjustment
+      const row = await trx
+        .updateTable('products')
+        .set((eb) => ({ stock: eb('stock', '+', delta), updated_at: now }))
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .where((eb) => eb(eb('stock', '+', delta), '>=', 0))
+        .where((eb) => eb(eb('stock', '+', delta), '<=', MAX_STOCK))
+        .$if(expectedStock !== undefined, (query) => query.where('stock', '=', expectedStock!))
+        .returning('stock')
+        .executeTakeFirst()
+      if (!row) return undefined
+      return trx
+        .insertInto('stock_movements')
+        .values({
+          product_id: id,
+          delta,
+          stock_after: row.stock,
+          reason: adjustment.reason,
+          order_id: null,
+          reference: adjustment.reference,
+          actor,
+          created_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+    },
   )
 }
 
@@ -199,7 +297,7 @@ export async function softDeleteProduct(
     db,
     catalogueCache,
     (catalogueCache) => catalogueCache.removed(id),
-    (db) => db.updateTable('products').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute(),
+    (trx) => trx.updateTable('products').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute(),
   )
 }
 
@@ -215,8 +313,8 @@ export async function takeStock(
     db,
     catalogueCache,
     (catalogueCache) => catalogueCache.changed(id),
-    (db) =>
-      db
+    (trx) =>
+      trx
         .updateTable('products')
         .set((eb) => ({ stock: eb('stock', '-', quantity), updated_at: now }))
         .where('id', '=', id)
@@ -227,22 +325,26 @@ export async function takeStock(
   )
 }
 
+/** Puts `quantity` units back (a canceled or expired order); returns the stock after it, for the ledger. */
 export async function returnStock(
   db: Db,
   catalogueCache: CatalogueCache | undefined,
   id: number,
   quantity: number,
   now: string,
-): Promise<void> {
-  await writeProducts(
+): Promise<number> {
+  return writeProducts(
     db,
     catalogueCache,
     (catalogueCache) => catalogueCache.changed(id),
-    (db) =>
-      db
+    async (trx) => {
+      const row = await trx
         .updateTable('products')
         .set((eb) => ({ stock: eb('stock', '+', quantity), updated_at: now }))
         .where('id', '=', id)
-        .execute(),
+        .returning('stock')
+        .executeTakeFirstOrThrow()
+      return row.stock
+    },
   )
 }

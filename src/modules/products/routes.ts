@@ -8,7 +8,9 @@ import * as service from './service.js'
 export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { catalogueCache } = app
   app.post('/products', { schema: schemas.create, config: { scope: 'admin' } }, async (request, reply) =>
-    app.idempotent(request, reply, 201, (db) => service.createProduct(db, request.body, catalogueCache)),
+    app.idempotent(request, reply, 201, (db) =>
+      service.createProduct(db, request.body, catalogueCache, request.apiKeyName ?? null),
+    ),
   )
 
   app.get('/products', { schema: schemas.list, config: { scope: 'read' } }, async (request, reply) => {
@@ -32,7 +34,8 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       handler: async (request, reply) => {
         const { product_id } = request.params
         const conditions = conditionsOf(request)
-        const product = await service.updateProduct(app.db, product_id, request.body, catalogueCache, conditions)
+        const actor = request.apiKeyName ?? null
+        const product = await service.updateProduct(app.db, product_id, request.body, catalogueCache, conditions, actor)
         return withETag(reply, representationOf(product))
       },
     })

@@ -33,13 +33,19 @@ export function toProduct(row: ProductRow): Product {
   }
 }
 
-export async function createProduct(db: Db, input: ProductCreate, catalogueCache?: CatalogueCache): Promise<Product> {
+export async function createProduct(
+  db: Db,
+  input: ProductCreate,
+  catalogueCache?: CatalogueCache,
+  actor: string | null = null,
+): Promise<Product> {
   try {
     const row = await products.insertProduct(
       db,
       catalogueCache,
       { sku: input.sku, name: input.name, price_cents: toCents(input.price), stock: input.stock ?? 0 },
       new Date().toISOString(),
+      actor,
     )
     return toProduct(row)
   } catch (error) {
@@ -142,6 +148,7 @@ export async function updateProduct(
   input: ProductUpdate,
   catalogueCache?: CatalogueCache,
   conditions?: Conditions,
+  actor: string | null = null,
 ): Promise<Product> {
   const changes: products.ProductChanges = {}
   if (input.sku !== undefined) changes.sku = input.sku
@@ -155,7 +162,8 @@ export async function updateProduct(
     return current.value
   }
 
-  const update = (db: Db) => products.updateLiveProduct(db, catalogueCache, id, changes, new Date().toISOString())
+  const update = (db: Db) =>
+    products.updateLiveProduct(db, catalogueCache, id, changes, new Date().toISOString(), actor)
   try {
     const row = conditions
       ? await inTransaction(db, async (trx) => {

@@ -5,7 +5,7 @@ import { parseJson } from '../../shared/json.js'
 import { fromCents, hasAtMostTwoDecimals, toCents } from '../../shared/money.js'
 import { compileBodyValidator, toValidationIssues } from '../../shared/validation.js'
 import { lockOrder } from '../orders/repository.js'
-import { moveOrder } from '../orders/service.js'
+import { isPastHold, moveOrder } from '../orders/service.js'
 import { firstRawHeader, identityFromHeader } from './headers.js'
 import * as events from './repository.js'
 import { PaymentEvent, type WebhookResult } from './schemas.js'
@@ -150,6 +150,8 @@ async function applyPaymentEvent(db: Db, eventId: string, event: ParsedEvent): P
     if (order.status === 'CANCELED') {
       throw new DomainError('ORDER_CANCELED', 'Cannot mark a canceled order as paid')
     }
+    // Checked under the order's lock, so it holds even before the sweep has expired the order.
+    if (isPastHold(order)) throw new DomainError('ORDER_CANCELED', 'Order expired: it can no longer be paid')
     const totalCents = order.total_cents
     if (event.amount !== undefined && !(hasAtMostTwoDecimals(event.amount) && toCents(event.amount) === totalCents)) {
       throw new DomainError(
