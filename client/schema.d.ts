@@ -54,6 +54,244 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/access': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * What the caller's API key may do (for a console deciding which actions to offer)
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The key and its scope; without API_KEYS, everything is open: admin */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            /**
+             * @example {
+             *       "name": "console",
+             *       "scope": "read"
+             *     }
+             */
+            'application/json': {
+              /**
+               * @description The API key's name; null when the service runs without API_KEYS
+               * @example console
+               */
+              name: string | null
+              /**
+               * @description read: every GET; orders: read, plus placing, changing and canceling orders; admin: everything
+               * @enum {unknown}
+               */
+              scope: 'read' | 'orders' | 'admin'
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/events': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The events, oldest first (every state change of orders, products and stock)
+     * @description Each event was written in the same transaction as its change: it exists exactly when the change committed. Kept for EVENT_RETENTION_DAYS (default 30), longer while a delivery of it is pending.
+     *
+     *     Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description Only the events after this one (the last id of the previous page); the Link header continues with it
+           * @example evt_mh3k2x1a9Qm2v7LbT0cW4e
+           */
+          after_id?: string
+          /**
+           * @description Page size (1..1000, default 100).
+           * @example 100
+           */
+          limit?: number
+          /** @description What happened */
+          type?:
+            | 'order.created'
+            | 'order.paid'
+            | 'order.shipped'
+            | 'order.canceled'
+            | 'product.created'
+            | 'product.updated'
+            | 'product.deleted'
+            | 'stock.low'
+            | 'stock.depleted'
+            | 'stock.replenished'
+        }
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description A page of events (bare array) */
+        200: {
+          headers: {
+            /** @description RFC 8288 links to the next and previous pages */
+            Link?: string
+            /** @description Rows matching the query, all pages together */
+            'X-Total-Count'?: number
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @description The order or product as the API shows it (GET /orders/{id}, GET /products/{id}) after the change */
+              data: {
+                [key: string]: unknown
+              }
+              /**
+               * @description An event id (`evt_...`): the `webhook-id` of its deliveries and the `Nats-Msg-Id` on the event bus
+               * @example evt_mh3k2x1a9Qm2v7LbT0cW4e
+               */
+              id: string
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              timestamp: string
+              /**
+               * @description What happened
+               * @enum {unknown}
+               */
+              type:
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+            }[]
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/health': {
     parameters: {
       query?: never
@@ -242,7 +480,7 @@ export interface paths {
       cookie?: never
     }
     /**
-     * List orders by id, optionally filtered by status and product
+     * List orders by id, optionally filtered by status, product and date
      * @description Scope: `read` (any key) when the service runs with API_KEYS.
      */
     get: {
@@ -253,6 +491,16 @@ export interface paths {
            * @example 0
            */
           after_id?: number
+          /**
+           * @description Only orders placed at or after this instant (ISO 8601 with a time zone)
+           * @example 2026-11-30T00:00:00Z
+           */
+          created_from?: string
+          /**
+           * @description Only orders placed before this instant (ISO 8601 with a time zone)
+           * @example 2026-12-01T00:00:00Z
+           */
+          created_to?: string
           /**
            * @description Page size (1..1000, default 100).
            * @example 100
@@ -1295,6 +1543,149 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/orders/summary': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Count orders by status and add up the revenue of the paid ones, over a range of dates
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description Only orders placed at or after this instant (ISO 8601 with a time zone)
+           * @example 2026-11-30T00:00:00Z
+           */
+          created_from?: string
+          /**
+           * @description Only orders placed before this instant (ISO 8601 with a time zone)
+           * @example 2026-12-01T00:00:00Z
+           */
+          created_to?: string
+        }
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The counts and the revenue */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            /**
+             * @example {
+             *       "orders": 42,
+             *       "by_status": {
+             *         "PENDING": 5,
+             *         "PAID": 10,
+             *         "SHIPPED": 25,
+             *         "CANCELED": 2
+             *       },
+             *       "paid_revenue": 1234.5
+             *     }
+             */
+            'application/json': {
+              /** @description How many of them are in each status now */
+              by_status: {
+                /** @example 10 */
+                CANCELED: number
+                /** @example 10 */
+                PAID: number
+                /** @example 10 */
+                PENDING: number
+                /** @example 10 */
+                SHIPPED: number
+              }
+              /**
+               * @description Orders placed in the range
+               * @example 42
+               */
+              orders: number
+              /**
+               * @description The sum of the totals of those PAID or SHIPPED
+               * @example 1234.5
+               */
+              paid_revenue: number
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/products': {
     parameters: {
       query?: never
@@ -1303,7 +1694,7 @@ export interface paths {
       cookie?: never
     }
     /**
-     * List products by id
+     * List products by id, optionally searched by SKU or name, or those running low
      * @description Scope: `read` (any key) when the service runs with API_KEYS.
      */
     get: {
@@ -1315,6 +1706,11 @@ export interface paths {
            */
           after_id?: number
           /**
+           * @description true: only products whose stock is below their low_stock_threshold
+           * @example true
+           */
+          below_threshold?: boolean
+          /**
            * @description Page size (1..1000, default 100).
            * @example 100
            */
@@ -1324,6 +1720,11 @@ export interface paths {
            * @example 0
            */
           offset?: number
+          /**
+           * @description Only products whose SKU or name contains this text (any case)
+           * @example mug
+           */
+          q?: string
           /**
            * @description Alias of offset.
            * @example 0
@@ -1355,6 +1756,8 @@ export interface paths {
               created_at: string
               /** @example 1 */
               id: number
+              /** @example 10 */
+              low_stock_threshold: number | null
               /** @example Coffee mug */
               name: string
               /** @example 12.5 */
@@ -1467,6 +1870,11 @@ export interface paths {
            *     }
            */
           'application/json': {
+            /**
+             * @description When a change takes the stock below this, a stock.low event is sent; null (the default): never
+             * @example 10
+             */
+            low_stock_threshold?: number | null
             /** @example Coffee mug */
             name: string
             /**
@@ -1506,6 +1914,8 @@ export interface paths {
               created_at: string
               /** @example 1 */
               id: number
+              /** @example 10 */
+              low_stock_threshold: number | null
               /** @example Coffee mug */
               name: string
               /** @example 12.5 */
@@ -1697,6 +2107,8 @@ export interface paths {
               created_at: string
               /** @example 1 */
               id: number
+              /** @example 10 */
+              low_stock_threshold: number | null
               /** @example Coffee mug */
               name: string
               /** @example 12.5 */
@@ -1846,6 +2258,11 @@ export interface paths {
            *     }
            */
           'application/json': {
+            /**
+             * @description When a change takes the stock below this, a stock.low event is sent; null (the default): never
+             * @example 10
+             */
+            low_stock_threshold?: number | null
             /** @example Coffee mug */
             name?: string
             /**
@@ -1884,6 +2301,8 @@ export interface paths {
               created_at: string
               /** @example 1 */
               id: number
+              /** @example 10 */
+              low_stock_threshold: number | null
               /** @example Coffee mug */
               name: string
               /** @example 12.5 */
@@ -2194,6 +2613,11 @@ export interface paths {
            *     }
            */
           'application/json': {
+            /**
+             * @description When a change takes the stock below this, a stock.low event is sent; null (the default): never
+             * @example 10
+             */
+            low_stock_threshold?: number | null
             /** @example Coffee mug */
             name?: string
             /**
@@ -2232,6 +2656,8 @@ export interface paths {
               created_at: string
               /** @example 1 */
               id: number
+              /** @example 10 */
+              low_stock_threshold: number | null
               /** @example Coffee mug */
               name: string
               /** @example 12.5 */
@@ -2867,6 +3293,1950 @@ export interface paths {
     }
     put?: never
     post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/webhook-deliveries': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Every endpoint's deliveries, oldest first, optionally by status (failed ones to replay, say)
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422).
+           * @example 0
+           */
+          after_id?: number
+          /**
+           * @description Page size (1..1000, default 100).
+           * @example 100
+           */
+          limit?: number
+          /**
+           * @description Rows to skip.
+           * @example 0
+           */
+          offset?: number
+          /**
+           * @description Alias of offset.
+           * @example 0
+           */
+          skip?: number
+          /** @description Only the deliveries in this status */
+          status?: 'pending' | 'succeeded' | 'failed'
+        }
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description A page of deliveries (bare array) */
+        200: {
+          headers: {
+            /** @description RFC 8288 links to the next and previous pages */
+            Link?: string
+            /** @description Rows matching the query, all pages together */
+            'X-Total-Count'?: number
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * @description Attempts made so far
+               * @example 2
+               */
+              attempts: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /** @example 1 */
+              endpoint_id: number
+              /**
+               * @description An event id (`evt_...`): the `webhook-id` of its deliveries and the `Nats-Msg-Id` on the event bus
+               * @example evt_mh3k2x1a9Qm2v7LbT0cW4e
+               */
+              event_id: string
+              /**
+               * @description The type of the event delivered
+               * @enum {unknown}
+               */
+              event_type:
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+              /** @example 1 */
+              id: number
+              /**
+               * @description What went wrong at the last attempt; null after a success
+               * @example The endpoint answered 503
+               */
+              last_error: string | null
+              /**
+               * @description The receiver's HTTP status at the last attempt; null when none came (timeout, refused)
+               * @example 503
+               */
+              last_status_code: number | null
+              /**
+               * Format: date-time
+               * @description When it is next attempted (pending); null otherwise
+               * @example 2026-11-30T09:15:30.000Z
+               */
+              next_attempt_at: string | null
+              /**
+               * @description pending (to be attempted, or again), succeeded (a 2xx came), failed (every try was used)
+               * @enum {unknown}
+               */
+              status: 'pending' | 'succeeded' | 'failed'
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              updated_at: string
+            }[]
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/webhook-deliveries/{delivery_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Get a webhook delivery with every attempt made
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          /** @example 1 */
+          delivery_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The delivery and its attempts */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @description Every attempt, first to last */
+              attempt_log: {
+                /**
+                 * @description 1 for the first attempt, then 2, 3...
+                 * @example 1
+                 */
+                attempt: number
+                /**
+                 * @description Until the answer came, or the attempt failed
+                 * @example 84
+                 */
+                duration_ms: number
+                /**
+                 * @description Why the attempt failed; null when it succeeded
+                 * @example The endpoint answered 503
+                 */
+                error: string | null
+                /**
+                 * @description The start of the response body (at most 1,024 characters)
+                 * @example {"ok":false,"reason":"maintenance"}
+                 */
+                response_excerpt: string | null
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 * @example 2026-11-30T09:15:00.000Z
+                 */
+                started_at: string
+                /**
+                 * @description The receiver's HTTP status; null when none came
+                 * @example 503
+                 */
+                status_code: number | null
+              }[]
+              /**
+               * @description Attempts made so far
+               * @example 2
+               */
+              attempts: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /** @example 1 */
+              endpoint_id: number
+              /**
+               * @description An event id (`evt_...`): the `webhook-id` of its deliveries and the `Nats-Msg-Id` on the event bus
+               * @example evt_mh3k2x1a9Qm2v7LbT0cW4e
+               */
+              event_id: string
+              /**
+               * @description The type of the event delivered
+               * @enum {unknown}
+               */
+              event_type:
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+              /** @example 1 */
+              id: number
+              /**
+               * @description What went wrong at the last attempt; null after a success
+               * @example The endpoint answered 503
+               */
+              last_error: string | null
+              /**
+               * @description The receiver's HTTP status at the last attempt; null when none came (timeout, refused)
+               * @example 503
+               */
+              last_status_code: number | null
+              /**
+               * Format: date-time
+               * @description When it is next attempted (pending); null otherwise
+               * @example 2026-11-30T09:15:30.000Z
+               */
+              next_attempt_at: string | null
+              /**
+               * @description pending (to be attempted, or again), succeeded (a 2xx came), failed (every try was used)
+               * @enum {unknown}
+               */
+              status: 'pending' | 'succeeded' | 'failed'
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              updated_at: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Webhook delivery not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Webhook delivery not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/webhook-deliveries/{delivery_id}/retry': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Send a webhook delivery again now (pending, due at once), whatever its status
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     *
+     *     Idempotent with an `Idempotency-Key` header: a retry with the same key and the same request gets the first answer again (`Idempotent-Replayed: true`) and nothing is done twice. Keys are kept 24 hours (IDEMPOTENCY_TTL_HOURS), then purged: a key sent after that is new.
+     */
+    post: {
+      parameters: {
+        query?: never
+        header?: {
+          /**
+           * @description A key of your choosing, unique per operation (a UUID): 1 to 255 printable ASCII characters, or the same in double quotes. Send it again when you retry. Scoped to your API key; kept 24 hours.
+           * @example 5f0c2e1a-8d4b-4c3e-9a7f-1b2c3d4e5f60
+           */
+          'Idempotency-Key'?: string
+        }
+        path: {
+          /** @example 1 */
+          delivery_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The delivery, pending and due now; it is sent in the background */
+        202: {
+          headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: string
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * @description Attempts made so far
+               * @example 2
+               */
+              attempts: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /** @example 1 */
+              endpoint_id: number
+              /**
+               * @description An event id (`evt_...`): the `webhook-id` of its deliveries and the `Nats-Msg-Id` on the event bus
+               * @example evt_mh3k2x1a9Qm2v7LbT0cW4e
+               */
+              event_id: string
+              /**
+               * @description The type of the event delivered
+               * @enum {unknown}
+               */
+              event_type:
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+              /** @example 1 */
+              id: number
+              /**
+               * @description What went wrong at the last attempt; null after a success
+               * @example The endpoint answered 503
+               */
+              last_error: string | null
+              /**
+               * @description The receiver's HTTP status at the last attempt; null when none came (timeout, refused)
+               * @example 503
+               */
+              last_status_code: number | null
+              /**
+               * Format: date-time
+               * @description When it is next attempted (pending); null otherwise
+               * @example 2026-11-30T09:15:30.000Z
+               */
+              next_attempt_at: string | null
+              /**
+               * @description pending (to be attempted, or again), succeeded (a 2xx came), failed (every try was used)
+               * @enum {unknown}
+               */
+              status: 'pending' | 'succeeded' | 'failed'
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              updated_at: string
+            }
+          }
+        }
+        /** @description A malformed Idempotency-Key (1 to 255 printable ASCII characters, or the same in double quotes) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Malformed Idempotency-Key: send 1 to 255 printable ASCII characters, or the same in double quotes */
+              detail: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Webhook delivery not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Webhook delivery not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Webhook endpoint is disabled (enable it first); or a request with this Idempotency-Key is in progress (retry after Retry-After seconds) */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * @example Webhook endpoint is disabled
+               * @example A request with this Idempotency-Key is in progress
+               */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type}; or (a string) Idempotency-Key reused with a different request (another method, path or body) */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail:
+                | {
+                    /**
+                     * @example [
+                     *       "body",
+                     *       "price"
+                     *     ]
+                     */
+                    loc: (string | number)[]
+                    /** @example Input should be greater than 0 */
+                    msg: string
+                    /** @example greater_than */
+                    type: string
+                  }[]
+                | string
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/webhook-endpoints': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * List webhook endpoints by id (without their secrets)
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422).
+           * @example 0
+           */
+          after_id?: number
+          /**
+           * @description Page size (1..1000, default 100).
+           * @example 100
+           */
+          limit?: number
+          /**
+           * @description Rows to skip.
+           * @example 0
+           */
+          offset?: number
+          /**
+           * @description Alias of offset.
+           * @example 0
+           */
+          skip?: number
+        }
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description A page of endpoints (bare array) */
+        200: {
+          headers: {
+            /** @description RFC 8288 links to the next and previous pages */
+            Link?: string
+            /** @description Rows matching the query, all pages together */
+            'X-Total-Count'?: number
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /**
+               * @description A note for people: who owns it, what it feeds
+               * @example Warehouse system: paid orders to pick
+               */
+              description: string | null
+              /**
+               * @description Why the service disabled it; null when enabled or disabled by hand
+               * @example The endpoint answered 410 Gone
+               */
+              disabled_reason: string | null
+              /**
+               * @description Whether deliveries are made to it (a 410 from the receiver disables it)
+               * @example true
+               */
+              enabled: boolean
+              /**
+               * @description The event types delivered to it, each once; or ["*"] for every type (alone)
+               * @example [
+               *       "order.paid",
+               *       "order.canceled"
+               *     ]
+               * @example [
+               *       "*"
+               *     ]
+               */
+              events: (
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+                | '*'
+              )[]
+              /** @example 1 */
+              id: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              updated_at: string
+              /**
+               * @description Where events are POSTed: an http(s) URL. In production it must resolve to public addresses only (unless WEBHOOK_ALLOW_PRIVATE_URLS=true).
+               * @example https://hooks.example.com/orders-inventory
+               */
+              url: string
+            }[]
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    /**
+     * Register a webhook endpoint: events are POSTed to it, signed with its secret
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     *
+     *     Idempotent with an `Idempotency-Key` header: a retry with the same key and the same request gets the first answer again (`Idempotent-Replayed: true`) and nothing is done twice. Keys are kept 24 hours (IDEMPOTENCY_TTL_HOURS), then purged: a key sent after that is new.
+     */
+    post: {
+      parameters: {
+        query?: never
+        header?: {
+          /**
+           * @description A key of your choosing, unique per operation (a UUID): 1 to 255 printable ASCII characters, or the same in double quotes. Send it again when you retry. Scoped to your API key; kept 24 hours.
+           * @example 5f0c2e1a-8d4b-4c3e-9a7f-1b2c3d4e5f60
+           */
+          'Idempotency-Key'?: string
+        }
+        path?: never
+        cookie?: never
+      }
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description A note for people: who owns it, what it feeds
+             * @example Warehouse system: paid orders to pick
+             */
+            description?: string | null
+            /**
+             * @description The event types delivered to it, each once; or ["*"] for every type (alone)
+             * @default [
+             *       "*"
+             *     ]
+             * @example [
+             *       "order.paid",
+             *       "order.canceled"
+             *     ]
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events?: (
+              | 'order.created'
+              | 'order.paid'
+              | 'order.shipped'
+              | 'order.canceled'
+              | 'product.created'
+              | 'product.updated'
+              | 'product.deleted'
+              | 'stock.low'
+              | 'stock.depleted'
+              | 'stock.replenished'
+              | '*'
+            )[]
+            /**
+             * @description Where events are POSTed: an http(s) URL. In production it must resolve to public addresses only (unless WEBHOOK_ALLOW_PRIVATE_URLS=true).
+             * @example https://hooks.example.com/orders-inventory
+             */
+            url: string
+          }
+        }
+      }
+      responses: {
+        /** @description The endpoint, with its secret (shown only here and on rotation) */
+        201: {
+          headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: string
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /**
+               * @description A note for people: who owns it, what it feeds
+               * @example Warehouse system: paid orders to pick
+               */
+              description: string | null
+              /**
+               * @description Why the service disabled it; null when enabled or disabled by hand
+               * @example The endpoint answered 410 Gone
+               */
+              disabled_reason: string | null
+              /**
+               * @description Whether deliveries are made to it (a 410 from the receiver disables it)
+               * @example true
+               */
+              enabled: boolean
+              /**
+               * @description The event types delivered to it, each once; or ["*"] for every type (alone)
+               * @example [
+               *       "order.paid",
+               *       "order.canceled"
+               *     ]
+               * @example [
+               *       "*"
+               *     ]
+               */
+              events: (
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+                | '*'
+              )[]
+              /** @example 1 */
+              id: number
+              /**
+               * @description The signing secret (Standard Webhooks): `whsec_` + base64 of 32 random bytes; the HMAC key is the decoded bytes. Shown only when the endpoint is created and when its secret is rotated.
+               * @example whsec_QUcaiHMWnW5qR2SoYy9B61NHZx+IxeTF19wTTFnf+a0=
+               */
+              secret: string
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              updated_at: string
+              /**
+               * @description Where events are POSTed: an http(s) URL. In production it must resolve to public addresses only (unless WEBHOOK_ALLOW_PRIVATE_URLS=true).
+               * @example https://hooks.example.com/orders-inventory
+               */
+              url: string
+            }
+          }
+        }
+        /** @description A malformed Idempotency-Key (1 to 255 printable ASCII characters, or the same in double quotes) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Malformed Idempotency-Key: send 1 to 255 printable ASCII characters, or the same in double quotes */
+              detail: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description A request with this Idempotency-Key is in progress (retry after Retry-After seconds) */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example A request with this Idempotency-Key is in progress */
+              detail: string
+            }
+          }
+        }
+        /** @description Request body is too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Request body is too large */
+              detail: string
+            }
+          }
+        }
+        /** @description Unsupported media type: the body must be JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Unsupported media type: the body must be JSON */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} (also a URL that is not http(s), or in production one that resolves to a loopback, private or link-local address); or (a string) Idempotency-Key reused with a different request (another method, path or body) */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail:
+                | {
+                    /**
+                     * @example [
+                     *       "body",
+                     *       "price"
+                     *     ]
+                     */
+                    loc: (string | number)[]
+                    /** @example Input should be greater than 0 */
+                    msg: string
+                    /** @example greater_than */
+                    type: string
+                  }[]
+                | string
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/webhook-endpoints/{endpoint_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Get a webhook endpoint (without its secret)
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          /** @example 1 */
+          endpoint_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The endpoint */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /**
+               * @description A note for people: who owns it, what it feeds
+               * @example Warehouse system: paid orders to pick
+               */
+              description: string | null
+              /**
+               * @description Why the service disabled it; null when enabled or disabled by hand
+               * @example The endpoint answered 410 Gone
+               */
+              disabled_reason: string | null
+              /**
+               * @description Whether deliveries are made to it (a 410 from the receiver disables it)
+               * @example true
+               */
+              enabled: boolean
+              /**
+               * @description The event types delivered to it, each once; or ["*"] for every type (alone)
+               * @example [
+               *       "order.paid",
+               *       "order.canceled"
+               *     ]
+               * @example [
+               *       "*"
+               *     ]
+               */
+              events: (
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+                | '*'
+              )[]
+              /** @example 1 */
+              id: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              updated_at: string
+              /**
+               * @description Where events are POSTed: an http(s) URL. In production it must resolve to public addresses only (unless WEBHOOK_ALLOW_PRIVATE_URLS=true).
+               * @example https://hooks.example.com/orders-inventory
+               */
+              url: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Webhook endpoint not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Webhook endpoint not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    /**
+     * Delete a webhook endpoint, with its deliveries and their attempts
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          /** @example 1 */
+          endpoint_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description Deleted */
+        204: {
+          headers: {
+            [name: string]: unknown
+          }
+          content?: never
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Webhook endpoint not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Webhook endpoint not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    options?: never
+    head?: never
+    /**
+     * Change a webhook endpoint (partial: only the fields sent change)
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     */
+    patch: {
+      parameters: {
+        query?: never
+        header?: never
+        path: {
+          /** @example 1 */
+          endpoint_id: number
+        }
+        cookie?: never
+      }
+      /** @description Only the fields sent change */
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description A note for people: who owns it, what it feeds; null removes it
+             * @example Warehouse system: paid orders to pick
+             */
+            description?: string | null
+            /**
+             * @description false stops deliveries; true resumes them (and clears disabled_reason)
+             * @example true
+             */
+            enabled?: boolean
+            /**
+             * @description The event types delivered to it, each once; or ["*"] for every type (alone)
+             * @example [
+             *       "order.paid",
+             *       "order.canceled"
+             *     ]
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events?: (
+              | 'order.created'
+              | 'order.paid'
+              | 'order.shipped'
+              | 'order.canceled'
+              | 'product.created'
+              | 'product.updated'
+              | 'product.deleted'
+              | 'stock.low'
+              | 'stock.depleted'
+              | 'stock.replenished'
+              | '*'
+            )[]
+            /**
+             * @description Where events are POSTed: an http(s) URL. In production it must resolve to public addresses only (unless WEBHOOK_ALLOW_PRIVATE_URLS=true).
+             * @example https://hooks.example.com/orders-inventory
+             */
+            url?: string
+          }
+        }
+      }
+      responses: {
+        /** @description The endpoint as changed */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /**
+               * @description A note for people: who owns it, what it feeds
+               * @example Warehouse system: paid orders to pick
+               */
+              description: string | null
+              /**
+               * @description Why the service disabled it; null when enabled or disabled by hand
+               * @example The endpoint answered 410 Gone
+               */
+              disabled_reason: string | null
+              /**
+               * @description Whether deliveries are made to it (a 410 from the receiver disables it)
+               * @example true
+               */
+              enabled: boolean
+              /**
+               * @description The event types delivered to it, each once; or ["*"] for every type (alone)
+               * @example [
+               *       "order.paid",
+               *       "order.canceled"
+               *     ]
+               * @example [
+               *       "*"
+               *     ]
+               */
+              events: (
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+                | '*'
+              )[]
+              /** @example 1 */
+              id: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              updated_at: string
+              /**
+               * @description Where events are POSTed: an http(s) URL. In production it must resolve to public addresses only (unless WEBHOOK_ALLOW_PRIVATE_URLS=true).
+               * @example https://hooks.example.com/orders-inventory
+               */
+              url: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Webhook endpoint not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Webhook endpoint not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Request body is too large */
+        413: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Request body is too large */
+              detail: string
+            }
+          }
+        }
+        /** @description Unsupported media type: the body must be JSON */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Unsupported media type: the body must be JSON */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} (also a URL that is not http(s), or in production one that resolves to a loopback, private or link-local address) */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    trace?: never
+  }
+  '/webhook-endpoints/{endpoint_id}/deliveries': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * A webhook endpoint's deliveries, oldest first, optionally by status
+     * @description Scope: `read` (any key) when the service runs with API_KEYS.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description Keyset paging: only rows with a larger id (the last id of the previous page). Unlike a large offset, it costs the same on any page; the Link header then continues with after_id. Not combined with a non-zero offset/skip (422).
+           * @example 0
+           */
+          after_id?: number
+          /**
+           * @description Page size (1..1000, default 100).
+           * @example 100
+           */
+          limit?: number
+          /**
+           * @description Rows to skip.
+           * @example 0
+           */
+          offset?: number
+          /**
+           * @description Alias of offset.
+           * @example 0
+           */
+          skip?: number
+          /** @description Only the deliveries in this status */
+          status?: 'pending' | 'succeeded' | 'failed'
+        }
+        header?: never
+        path: {
+          /** @example 1 */
+          endpoint_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description A page of deliveries (bare array) */
+        200: {
+          headers: {
+            /** @description RFC 8288 links to the next and previous pages */
+            Link?: string
+            /** @description Rows matching the query, all pages together */
+            'X-Total-Count'?: number
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * @description Attempts made so far
+               * @example 2
+               */
+              attempts: number
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /** @example 1 */
+              endpoint_id: number
+              /**
+               * @description An event id (`evt_...`): the `webhook-id` of its deliveries and the `Nats-Msg-Id` on the event bus
+               * @example evt_mh3k2x1a9Qm2v7LbT0cW4e
+               */
+              event_id: string
+              /**
+               * @description The type of the event delivered
+               * @enum {unknown}
+               */
+              event_type:
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+              /** @example 1 */
+              id: number
+              /**
+               * @description What went wrong at the last attempt; null after a success
+               * @example The endpoint answered 503
+               */
+              last_error: string | null
+              /**
+               * @description The receiver's HTTP status at the last attempt; null when none came (timeout, refused)
+               * @example 503
+               */
+              last_status_code: number | null
+              /**
+               * Format: date-time
+               * @description When it is next attempted (pending); null otherwise
+               * @example 2026-11-30T09:15:30.000Z
+               */
+              next_attempt_at: string | null
+              /**
+               * @description pending (to be attempted, or again), succeeded (a 2xx came), failed (every try was used)
+               * @enum {unknown}
+               */
+              status: 'pending' | 'succeeded' | 'failed'
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              updated_at: string
+            }[]
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Webhook endpoint not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Webhook endpoint not found */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type} */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail: {
+                /**
+                 * @example [
+                 *       "body",
+                 *       "price"
+                 *     ]
+                 */
+                loc: (string | number)[]
+                /** @example Input should be greater than 0 */
+                msg: string
+                /** @example greater_than */
+                type: string
+              }[]
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/webhook-endpoints/{endpoint_id}/rotate-secret': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Rotate a webhook endpoint's secret: the previous one also signs for 24 hours
+     * @description Scope: `admin` when the service runs with API_KEYS.
+     *
+     *     Idempotent with an `Idempotency-Key` header: a retry with the same key and the same request gets the first answer again (`Idempotent-Replayed: true`) and nothing is done twice. Keys are kept 24 hours (IDEMPOTENCY_TTL_HOURS), then purged: a key sent after that is new.
+     */
+    post: {
+      parameters: {
+        query?: never
+        header?: {
+          /**
+           * @description A key of your choosing, unique per operation (a UUID): 1 to 255 printable ASCII characters, or the same in double quotes. Send it again when you retry. Scoped to your API key; kept 24 hours.
+           * @example 5f0c2e1a-8d4b-4c3e-9a7f-1b2c3d4e5f60
+           */
+          'Idempotency-Key'?: string
+        }
+        path: {
+          /** @example 1 */
+          endpoint_id: number
+        }
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description The endpoint, with its new secret (shown only here) */
+        200: {
+          headers: {
+            /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+            'Idempotent-Replayed'?: string
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              created_at: string
+              /**
+               * @description A note for people: who owns it, what it feeds
+               * @example Warehouse system: paid orders to pick
+               */
+              description: string | null
+              /**
+               * @description Why the service disabled it; null when enabled or disabled by hand
+               * @example The endpoint answered 410 Gone
+               */
+              disabled_reason: string | null
+              /**
+               * @description Whether deliveries are made to it (a 410 from the receiver disables it)
+               * @example true
+               */
+              enabled: boolean
+              /**
+               * @description The event types delivered to it, each once; or ["*"] for every type (alone)
+               * @example [
+               *       "order.paid",
+               *       "order.canceled"
+               *     ]
+               * @example [
+               *       "*"
+               *     ]
+               */
+              events: (
+                | 'order.created'
+                | 'order.paid'
+                | 'order.shipped'
+                | 'order.canceled'
+                | 'product.created'
+                | 'product.updated'
+                | 'product.deleted'
+                | 'stock.low'
+                | 'stock.depleted'
+                | 'stock.replenished'
+                | '*'
+              )[]
+              /** @example 1 */
+              id: number
+              /**
+               * @description The signing secret (Standard Webhooks): `whsec_` + base64 of 32 random bytes; the HMAC key is the decoded bytes. Shown only when the endpoint is created and when its secret is rotated.
+               * @example whsec_QUcaiHMWnW5qR2SoYy9B61NHZx+IxeTF19wTTFnf+a0=
+               */
+              secret: string
+              /**
+               * Format: date-time
+               * @description ISO 8601, UTC
+               * @example 2026-11-30T09:15:00.000Z
+               */
+              updated_at: string
+              /**
+               * @description Where events are POSTed: an http(s) URL. In production it must resolve to public addresses only (unless WEBHOOK_ALLOW_PRIVATE_URLS=true).
+               * @example https://hooks.example.com/orders-inventory
+               */
+              url: string
+            }
+          }
+        }
+        /** @description A malformed Idempotency-Key (1 to 255 printable ASCII characters, or the same in double quotes) */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Malformed Idempotency-Key: send 1 to 255 printable ASCII characters, or the same in double quotes */
+              detail: string
+            }
+          }
+        }
+        /** @description Missing or invalid API key (only when the service runs with API_KEYS) */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Missing or invalid API key (only when the service runs with API_KEYS) */
+              detail: string
+            }
+          }
+        }
+        /** @description Insufficient scope: the API key may not call this operation */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Insufficient scope: the API key may not call this operation */
+              detail: string
+            }
+          }
+        }
+        /** @description Webhook endpoint not found */
+        404: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example Webhook endpoint not found */
+              detail: string
+            }
+          }
+        }
+        /** @description A request with this Idempotency-Key is in progress (retry after Retry-After seconds) */
+        409: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example A request with this Idempotency-Key is in progress */
+              detail: string
+            }
+          }
+        }
+        /** @description Validation error: a FastAPI-style list of {loc, msg, type}; or (a string) Idempotency-Key reused with a different request (another method, path or body) */
+        422: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              detail:
+                | {
+                    /**
+                     * @example [
+                     *       "body",
+                     *       "price"
+                     *     ]
+                     */
+                    loc: (string | number)[]
+                    /** @example Input should be greater than 0 */
+                    msg: string
+                    /** @example greater_than */
+                    type: string
+                  }[]
+                | string
+            }
+          }
+        }
+        /** @description The database is busy or unavailable: retry */
+        503: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @example The database is busy or unavailable: retry */
+              detail: string
+            }
+          }
+        }
+      }
+    }
     delete?: never
     options?: never
     head?: never

@@ -9,12 +9,15 @@ import db from './plugins/db.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import connections from './plugins/connections.js'
 import errors from './plugins/errors.js'
+import eventBus from './plugins/event-bus.js'
+import eventDispatcher from './plugins/event-dispatcher.js'
 import idempotency from './plugins/idempotency.js'
 import jsonBody from './plugins/json-body.js'
 import ledgerCheck from './plugins/ledger-check.js'
 import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
 import orderSweeper from './plugins/order-sweeper.js'
+import outbox from './plugins/outbox.js'
 import requestLog, { logRedaction, requestIdOf } from './plugins/request-log.js'
 import security from './plugins/security.js'
 import shutdown from './plugins/shutdown.js'
@@ -83,6 +86,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(metrics)
   await registerModules(app, config, version)
   await app.register(orderSweeper)
+  await app.register(outbox, { events: config.events })
+  await app.register(eventDispatcher, { events: config.events })
+  await app.register(eventBus, { events: config.events })
   await app.register(ledgerCheck, { intervalSeconds: config.reconciliationIntervalSeconds })
   return app
 }

@@ -136,6 +136,67 @@ export const EnvSchema = Type.Object({
     description:
       'The base URL clients use (`https://api.shop.example`): `Link` headers are built from it. Empty: from the request, with proxy headers only under TRUST_PROXY.',
   }),
+  EVENT_RETENTION_DAYS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 3650,
+    description:
+      'Events older than this are purged (with their deliveries and attempts), except those with a delivery still pending or not yet published to the event bus.',
+  }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({
+    default: 10_000,
+    minimum: 100,
+    maximum: 120_000,
+    description: 'Outbound webhooks: an attempt not answered with a 2xx within this time fails and is retried.',
+  }),
+  WEBHOOK_RETRY_SCHEDULE: Type.String({
+    default: '5,30,120,600,1800,3600,10800,21600,43200,86400',
+    pattern: '^\\s*\\d+(\\.\\d+)?(\\s*,\\s*\\d+(\\.\\d+)?)*\\s*$',
+    'x-expected': 'must be seconds separated by commas, such as 5,30,120',
+    description:
+      'Outbound webhooks: seconds to wait before each retry after a failed attempt (up to 10% jitter added); after the last one the delivery is failed.',
+  }),
+  WEBHOOK_ALLOW_PRIVATE_URLS: Type.Union([Type.Literal('false'), Type.Literal('true')], {
+    default: 'false',
+    description:
+      'Allow webhook endpoints on loopback, private or link-local addresses in production (always allowed in development and test).',
+  }),
+  WEBHOOK_CONCURRENCY: Type.Integer({
+    default: 16,
+    minimum: 1,
+    maximum: 256,
+    description: 'Outbound webhooks: attempts in flight at once per instance, over all endpoints.',
+  }),
+  WEBHOOK_CONCURRENCY_PER_ENDPOINT: Type.Integer({
+    default: 4,
+    minimum: 1,
+    maximum: 64,
+    description: 'Outbound webhooks: attempts in flight at once per instance to one endpoint.',
+  }),
+  SECRETS_ENCRYPTION_KEY: Type.String({
+    default: '',
+    description:
+      'Any long random string: webhook endpoint secrets are then stored encrypted (AES-256-GCM), so a database dump alone cannot sign a delivery. Keep it outside the database; losing it means rotating every endpoint secret.',
+  }),
+  EVENT_BUS_URL: Type.String({
+    default: '',
+    pattern: '^(nats://\\S+)?$',
+    'x-expected': 'must be nats://HOST:4222 (several servers comma-separated) or empty',
+    description:
+      'nats://HOST:4222: every event is also published to NATS JetStream, subject orders-inventory.<event type>, with the event id as Nats-Msg-Id. Empty: no event bus.',
+  }),
+  EVENT_BUS_STREAM: Type.String({
+    default: 'ORDERS_INVENTORY',
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    'x-expected': 'must be a JetStream stream name: letters, digits, _ and -',
+    description: 'The JetStream stream that holds the subjects <EVENT_BUS_SUBJECT_PREFIX>.> (created when missing).',
+  }),
+  EVENT_BUS_SUBJECT_PREFIX: Type.String({
+    default: 'orders-inventory',
+    pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+    'x-expected': 'must be NATS subject tokens separated by dots, such as orders-inventory',
+    description: 'Events are published on <prefix>.<event type> (orders-inventory.order.created).',
+  }),
   IDEMPOTENCY_TTL_HOURS: Type.Integer({
     default: 24,
     minimum: 1,
@@ -179,6 +240,25 @@ export interface Config {
   readonly webhookToleranceSeconds: number
   /** How long an Idempotency-Key record is kept (IDEMPOTENCY_TTL_HOURS). */
   readonly idempotencyTtlHours: number
+  readonly events: EventsConfig
+}
+
+/** Outbound events: retention, webhook delivery and the event bus. */
+export interface EventsConfig {
+  readonly retentionDays: number
+  readonly webhookTimeoutMs: number
+  /** Seconds before each retry; its length is the number of retries. */
+  readonly retryScheduleSeconds: readonly number[]
+  /** True in development and test, or with WEBHOOK_ALLOW_PRIVATE_URLS=true. */
+  readonly allowPrivateUrls: boolean
+  readonly concurrency: number
+  readonly concurrencyPerEndpoint: number
+  /** SECRETS_ENCRYPTION_KEY; empty: secrets stored as they are. */
+  readonly secretsEncryptionKey: string
+  /** Empty: no event bus. */
+  readonly busUrl: string
+  readonly busStream: string
+  readonly busSubjectPrefix: string
 }
 
 /** What a key may do: `read` every GET; `orders` also places, changes and cancels orders; `admin` all. */
@@ -347,6 +427,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     currency: env.CURRENCY,
     webhookToleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
     idempotencyTtlHours: env.IDEMPOTENCY_TTL_HOURS,
+    events: Object.freeze({
+      retentionDays: env.EVENT_RETENTION_DAYS,
+      webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryScheduleSeconds: Object.freeze(list(env.WEBHOOK_RETRY_SCHEDULE).map(Number)),
+      allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS === 'true' || env.NODE_ENV !== 'production',
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      concurrencyPerEndpoint: env.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
+      secretsEncryptionKey: env.SECRETS_ENCRYPTION_KEY,
+      busUrl: env.EVENT_BUS_URL,
+      busStream: env.EVENT_BUS_STREAM,
+      busSubjectPrefix: env.EVENT_BUS_SUBJECT_PREFIX,
+    }),
   })
 }
 

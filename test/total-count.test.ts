@@ -1,4 +1,6 @@
-import { sql } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import type { Database } from '../src/db/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from './helpers/app.js'
 import { createOrder, createProduct } from './helpers/builders.js'
@@ -25,16 +27,25 @@ beforeAll(async () => {
   // take minutes, and what is tested is how the list counts them, not how they were placed (so the
   // product's stock is not touched here).
   const now = new Date().toISOString()
-  await api.app.db.transaction().execute(async (trx) => {
-    // A bulk set-up may outlast the service's statement timeout on a busy machine (PostgreSQL).
-    if (TEST_DIALECT === 'postgres') await sql`set local statement_timeout = 0`.execute(trx)
+  const seed = async (db: Kysely<Database>) => {
     await sql`
       with recursive n(i) as (select 1 union all select i + 1 from n where i < ${ROWS})
       insert into orders (product_id, quantity, status, unit_price_cents, total_cents, created_at, updated_at)
-      select ${productId}, 1, 'PENDING', 100, 100, ${now}, ${now} from n`.execute(trx)
+      select ${productId}, 1, 'PENDING', 100, 100, ${now}, ${now} from n`.execute(db)
     await sql`insert into order_lines (order_id, line_no, product_id, quantity, unit_price_cents)
-      select id, 1, product_id, quantity, unit_price_cents from orders`.execute(trx)
+      select id, 1, product_id, quantity, unit_price_cents from orders`.execute(db)
+  }
+  if (TEST_DIALECT === 'sqlite') return seed(api.app.db)
+  // On PostgreSQL a connection of its own, without the service's statement and read timeouts,
+  // which a bulk set-up may outlast on a busy machine.
+  const own = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: api.databaseUrl, max: 1 }) }),
   })
+  try {
+    await seed(own)
+  } finally {
+    await own.destroy()
+  }
 }, 120_000)
 afterAll(() => api.close())
 

@@ -14,6 +14,8 @@ export interface ProductsTable {
   updated_at: string
   /** Soft delete: a deleted product leaves the API but its orders keep their reference. */
   deleted_at: string | null
+  /** Below it, a change of stock emits `stock.low`; null: never. */
+  low_stock_threshold: number | null
 }
 
 export interface OrdersTable {
@@ -110,6 +112,98 @@ export interface IdempotencyKeysTable {
   expires_at: string
 }
 
+export const EVENT_TYPES = [
+  'order.created',
+  'order.paid',
+  'order.shipped',
+  'order.canceled',
+  'product.created',
+  'product.updated',
+  'product.deleted',
+  'stock.low',
+  'stock.depleted',
+  'stock.replenished',
+] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** The outbox: every state change's event, written in the change's transaction. */
+export interface EventsTable {
+  /** Commit-independent order of insertion; internal (lists and paging use it). */
+  seq: Generated<number>
+  /** `evt_...`: the public id, `webhook-id` of every delivery and `Nats-Msg-Id` on the bus. */
+  id: string
+  type: EventType
+  /** The event as delivered, byte for byte: `{"id","type","timestamp","data"}`. */
+  payload: string
+  created_at: string
+  /** When the dispatcher made its deliveries (and bus entry); null until then. */
+  fanned_out_at: string | null
+}
+
+export interface WebhookEndpointsTable {
+  id: Generated<number>
+  url: string
+  /** JSON array of event types, or ["*"]. */
+  events: string
+  description: string | null
+  /** 1 or 0. */
+  enabled: number
+  /** Why the service disabled it (a 410), or null. */
+  disabled_reason: string | null
+  /** `whsec_...`, or sealed (`enc:v1:...`) under SECRETS_ENCRYPTION_KEY: src/shared/secrets.ts. */
+  secret: string
+  /** The secret before the last rotation; it signs too until previous_secret_expires_at. */
+  previous_secret: string | null
+  previous_secret_expires_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+/** One event to one endpoint, attempted until it succeeds or the retry schedule is exhausted. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>
+  endpoint_id: number
+  event_seq: number
+  event_id: string
+  event_type: EventType
+  status: DeliveryStatus
+  attempts: number
+  /** When it is due (pending), else null. */
+  next_attempt_at: string | null
+  /** Claimed by an instance attempting it until then; null when not claimed. */
+  lease_until: string | null
+  last_status_code: number | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>
+  delivery_id: number
+  /** 1, 2, ... */
+  attempt: number
+  started_at: string
+  duration_ms: number
+  /** The receiver's HTTP status; null when none came (timeout, refused, blocked). */
+  status_code: number | null
+  error: string | null
+  /** The start of the response body (at most 1,024 characters). */
+  response_excerpt: string | null
+}
+
+/** Events still to publish to the event bus (rows exist only when EVENT_BUS_URL is set). */
+export interface BusOutboxTable {
+  event_seq: number
+  attempts: number
+  next_attempt_at: string
+  lease_until: string | null
+  last_error: string | null
+}
+
 export interface Database {
   products: ProductsTable
   orders: OrdersTable
@@ -117,6 +211,11 @@ export interface Database {
   stock_movements: StockMovementsTable
   webhook_events: WebhookEventsTable
   idempotency_keys: IdempotencyKeysTable
+  events: EventsTable
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
+  bus_outbox: BusOutboxTable
 }
 
 export type Db = Kysely<Database>
@@ -124,3 +223,7 @@ export type ProductRow = Selectable<ProductsTable>
 export type OrderRow = Selectable<OrdersTable>
 export type OrderLineRow = Selectable<OrderLinesTable>
 export type StockMovementRow = Selectable<StockMovementsTable>
+export type EventRow = Selectable<EventsTable>
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>

@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The name of the API key that authenticated the request (never the key itself). */
     apiKeyName: string | undefined
+    /** That key's scope; undefined without API_KEYS (everything is open then). */
+    apiKeyScope: ApiKeyScope | undefined
   }
   interface FastifyInstance {
     /** Every route's method, URL and effective scope, in registration order. */
@@ -49,6 +51,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest()
  */
 async function accessPlugin(app: FastifyInstance, { apiKeys }: { apiKeys: readonly ApiKey[] }) {
   app.decorateRequest('apiKeyName', undefined)
+  app.decorateRequest('apiKeyScope', undefined)
   app.decorate('routeScopes', [])
 
   app.addHook('onRoute', (route) => {
@@ -91,6 +94,7 @@ async function accessPlugin(app: FastifyInstance, { apiKeys }: { apiKeys: readon
       throw new DomainError('API_KEY_REQUIRED', 'Missing or invalid API key')
     }
     request.apiKeyName = key.name
+    request.apiKeyScope = key.scope
     if (RANK[key.scope] < RANK[scope]) throw new DomainError('INSUFFICIENT_SCOPE', 'Insufficient scope')
   })
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config.js'
 import { inTransaction } from '../db/transaction.js'
 import type { Db } from '../db/types.js'
 import { DomainError } from '../shared/errors.js'
+import { encryptionKey, openSecret, sealSecret, SecretUnavailableError } from '../shared/secrets.js'
 import { sendJsonText } from '../shared/json.js'
 import { errorResponse } from '../shared/schemas.js'
 import { scopeOf } from './access.js'
@@ -44,6 +45,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** POST routes take an Idempotency-Key unless this is false (set to true where they do). */
     idempotency?: boolean
+    /**
+     * The answer holds a secret (a webhook endpoint's): its Idempotency-Key record is stored
+     * encrypted under SECRETS_ENCRYPTION_KEY when one is set, like the secret itself.
+     */
+    secretInResponse?: boolean
   }
   interface FastifyRequest {
     /** The request's Idempotency-Key, unquoted and checked; undefined without one. */
@@ -74,6 +80,8 @@ export const IDEMPOTENCY_MESSAGES = {
   repeated: 'Send one Idempotency-Key header, not several',
   reused: 'Idempotency-Key reused with a different request',
   inProgress: 'A request with this Idempotency-Key is in progress',
+  unreadable:
+    'The answer recorded for this Idempotency-Key is encrypted under another SECRETS_ENCRYPTION_KEY: read the resource instead',
 } as const
 
 /** No API key (API_KEYS off): never a key's name, which has 1 to 64 characters. */
@@ -321,6 +329,7 @@ async function idempotencyPlugin(app: FastifyInstance, { config }: { config: Con
     leaseMs: config.requestTimeoutMs + LEASE_MARGIN_MS,
   })
   const honoured = new WeakSet<FastifyRequest>()
+  const secretsKey = encryptionKey(config.events.secretsEncryptionKey)
 
   app.decorateRequest('idempotencyKey', undefined)
 
@@ -382,11 +391,14 @@ async function idempotencyPlugin(app: FastifyInstance, { config }: { config: Con
       committed = await inTransaction(app.db, async (trx) => {
         const result = await work(trx)
         const text = serializeAs(reply, status, result)
-        if (!(await completeKey(trx, id, token, status, text))) throw new LeaseLost()
+        const stored = request.routeOptions.config.secretInResponse ? sealSecret(text, secretsKey) : text
+        if (!(await completeKey(trx, id, token, status, stored))) throw new LeaseLost()
         return { result, text }
       })
     } catch (error) {
-      if (error instanceof LeaseLost) return answerFromRecord(await findKeyRecord(app.db, id), print, reply)
+      if (error instanceof LeaseLost) {
+        return answerFromRecord(await findKeyRecord(app.db, id), print, reply, secretsKey)
+      }
       await settleAfterFailure(request, reply, id, token, error)
       throw error
     }
@@ -426,12 +438,12 @@ async function idempotencyPlugin(app: FastifyInstance, { config }: { config: Con
       if (token !== undefined) return token
       const record = await findKeyRecord(app.db, id)
       if (record) {
-        answerFromRecord(record, print, reply)
+        answerFromRecord(record, print, reply, secretsKey)
         return undefined
       }
       // The record went between the two statements (released after a failure, or purged): again.
     }
-    answerFromRecord(undefined, print, reply)
+    answerFromRecord(undefined, print, reply, secretsKey)
     return undefined
   }
 
@@ -445,7 +457,12 @@ function serializeAs(reply: FastifyReply, status: number, value: unknown): strin
   return reply.code(status).serialize(value) as string
 }
 
-function answerFromRecord(record: KeyRecord | undefined, print: RequestPrint, reply: FastifyReply): FastifyReply {
+function answerFromRecord(
+  record: KeyRecord | undefined,
+  print: RequestPrint,
+  reply: FastifyReply,
+  secretsKey: Buffer | undefined,
+): FastifyReply {
   if (record && record.fingerprint !== print.fingerprint) {
     return sendJsonText(reply.code(422), JSON.stringify({ detail: IDEMPOTENCY_MESSAGES.reused }))
   }
@@ -455,7 +472,15 @@ function answerFromRecord(record: KeyRecord | undefined, print: RequestPrint, re
       JSON.stringify({ detail: IDEMPOTENCY_MESSAGES.inProgress }),
     )
   }
-  return sendJsonText(reply.code(record.response_status).header('Idempotent-Replayed', 'true'), record.response_body)
+  let body: string
+  try {
+    body = openSecret(record.response_body, secretsKey)
+  } catch (error) {
+    if (!(error instanceof SecretUnavailableError)) throw error
+    // Sealed under a SECRETS_ENCRYPTION_KEY this instance does not have: the answer is lost, not the work.
+    return sendJsonText(reply.code(422), JSON.stringify({ detail: IDEMPOTENCY_MESSAGES.unreadable }))
+  }
+  return sendJsonText(reply.code(record.response_status).header('Idempotent-Replayed', 'true'), body)
 }
 
 // --- The OpenAPI document ---------------------------------------------------------------------

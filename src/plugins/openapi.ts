@@ -40,6 +40,16 @@ async function openApiPlugin(app: FastifyInstance, { version }: OpenApiOptions) 
           name: 'Inventory',
           description: 'The stock ledger: every change of stock is a movement; adjustments and reconciliation',
         },
+        {
+          name: 'Events',
+          description:
+            'Every change of orders, products and stock, written with the change itself (a transactional outbox)',
+        },
+        {
+          name: 'Webhook endpoints',
+          description:
+            'Where events are delivered: signed (Standard Webhooks), retried on a schedule, every attempt logged',
+        },
         { name: 'Webhooks', description: 'Signed notifications from the payment provider' },
         { name: 'General', description: 'Service information, liveness and readiness' },
       ],

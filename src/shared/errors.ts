@@ -19,6 +19,9 @@ const statusByCode = {
   WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE: 403,
   CURRENCY_MISMATCH: 422,
   STOCK_CHANGED: 409,
+  WEBHOOK_ENDPOINT_NOT_FOUND: 404,
+  WEBHOOK_DELIVERY_NOT_FOUND: 404,
+  WEBHOOK_ENDPOINT_DISABLED: 409,
 } as const
 
 export type DomainErrorCode = keyof typeof statusByCode
@@ -54,4 +57,6 @@ export class RequestValidationError extends Error {
 export const notFound = {
   product: () => new DomainError('PRODUCT_NOT_FOUND', 'Product not found'),
   order: () => new DomainError('ORDER_NOT_FOUND', 'Order not found'),
+  webhookEndpoint: () => new DomainError('WEBHOOK_ENDPOINT_NOT_FOUND', 'Webhook endpoint not found'),
+  webhookDelivery: () => new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', 'Webhook delivery not found'),
 }

@@ -37,12 +37,13 @@ describe('npm run load', () => {
     expect(html).toContain('Latency distribution')
   })
 
-  it('when the hot scenario runs, then it checks every product and finds nothing oversold', async () => {
+  it('when the hot scenario runs, then it checks every product and finds nothing oversold, and every event was delivered by webhook', async () => {
+    const summary = join(reports, 'hot.json')
     const load = runScript(
       { BASE_URL: baseUrl },
       {
         script: 'scripts/load.ts',
-        args: ['--scenario', 'hot', '--users', '30', '--duration', '1', '--report-dir', reports],
+        args: ['--scenario', 'hot', '--users', '30', '--duration', '1', '--report-dir', reports, '--json', summary],
       },
     )
     expect(await load.exited, load.output()).toBe(0)
@@ -51,6 +52,53 @@ describe('npm run load', () => {
     ).toHaveLength(10)
     expect(load.output()).toContain('no oversell: the stock invariant holds for every product')
     expect(load.output()).toMatch(/^ledger: \d+ products checked, 0 do not balance$/m)
+    // On by default for hot: a receiver in the load tool, an endpoint for every type, each event once.
+    const line =
+      /^webhooks: delivered (\d+) \/ produced (\d+) events \(duplicates (\d+), bad signatures (\d+)\)$/m.exec(
+        load.output(),
+      )
+    expect(line, load.output()).not.toBeNull()
+    const [, delivered, produced, , bad] = line!.map(Number)
+    // At least the 10 products and an order placed per product sold.
+    const sold = [...load.output().matchAll(/^product \d+: sold (\d+) of 100/gm)].reduce(
+      (sum, [, n]) => sum + Number(n),
+      0,
+    )
+    expect(produced).toBeGreaterThanOrEqual(10 + sold)
+    expect(delivered).toBe(produced)
+    expect(bad).toBe(0)
+    const json = JSON.parse(readFileSync(summary, 'utf8'))
+    expect(json).toMatchObject({
+      scenario: 'hot',
+      passed: true,
+      webhooks: { delivered, produced, bad_signatures: 0, passed: true },
+    })
+    expect(json.requests).toBeGreaterThan(0)
+    // The endpoint it made is gone.
+    expect((await api.request('GET', '/webhook-endpoints')).body).toEqual([])
+  })
+
+  it('when events stop being delivered during the run, then the webhook check reports the shortfall and the run fails', async () => {
+    const load = runScript(
+      { BASE_URL: baseUrl },
+      {
+        script: 'scripts/load.ts',
+        args: ['--users', '2', '--duration', '1', '--webhook-receiver', '--webhook-wait', '1', '--report-dir', reports],
+      },
+    )
+    // As soon as the endpoint exists, it is disabled: nothing written after reaches the receiver.
+    const deadline = Date.now() + 30_000
+    let endpoint: string | undefined
+    while (!(endpoint = /\(endpoint (\d+), every event type\)/.exec(load.output())?.[1]) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
+    expect(endpoint, load.output()).toBeDefined()
+    expect((await api.request('PATCH', `/webhook-endpoints/${endpoint}`, { enabled: false })).status).toBe(200)
+    expect(await load.exited, load.output()).toBe(1)
+    const line = /^webhooks: delivered (\d+) \/ produced (\d+) events/m.exec(load.output())
+    expect(Number(line![1])).toBeLessThan(Number(line![2]))
+    expect(load.output()).toMatch(/^FAILED: \d+ events not delivered within 1 s$/m)
+    expect(load.output()).toContain('the endpoint was disabled')
+    expect((await api.request('GET', '/webhook-endpoints')).body).toEqual([])
   })
 })
 

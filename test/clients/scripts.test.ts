@@ -17,6 +17,7 @@ const SCRIPTS = [
   'scripts/bench.ts',
   'scripts/generate-client.ts',
   'scripts/dockerfile-dry-run.ts',
+  'scripts/receiver.ts',
 ]
 
 async function run(script: string, args: string[], env: Record<string, string> = {}) {

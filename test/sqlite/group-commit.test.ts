@@ -24,7 +24,10 @@ describe('SQLite group commit', () => {
       const after = (await api.request('GET', '/metrics')).text
       const commits = sample(after, 'sqlite_commits_total') - sample(before, 'sqlite_commits_total')
       const writes = sample(after, 'sqlite_committed_writes_total') - sample(before, 'sqlite_committed_writes_total')
-      expect(writes).toBe(100)
+      // The 100 orders, and the outbox fanning their events out (a write of its own, now and then,
+      // batched with the orders like any other).
+      expect(writes).toBeGreaterThanOrEqual(100)
+      expect(writes).toBeLessThan(100 + commits + 1)
       expect(commits).toBeGreaterThan(0)
       expect(commits).toBeLessThan(20)
 

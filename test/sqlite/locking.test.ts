@@ -107,6 +107,8 @@ describe('SQLite write lock held by another process', () => {
   it('when the lock is held past DATABASE_CONNECT_TIMEOUT_MS, then the write gets 503 with Retry-After, nothing of it is stored, and it succeeds once the lock is free', async () => {
     api = await startTestApp({ DATABASE_CONNECT_TIMEOUT_MS: '300' })
     const product = await createProduct(api, { stock: 10 })
+    // The product's event is fanned out first, so that only the two writes below meet the lock.
+    await api.app.outbox.drain()
     const lock = holdWriteLock()
 
     const order = start(api.request('POST', '/orders', { product_id: product.id, quantity: 4 }))

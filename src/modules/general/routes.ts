@@ -23,10 +23,38 @@ const Health = Type.Object({
   version: Type.String({ examples: ['1.0.0'] }),
   uptime_seconds: Type.Number({ examples: [3600] }),
 })
+const Access = Type.Object(
+  {
+    name: Type.Unsafe<string | null>({
+      type: ['string', 'null'],
+      description: "The API key's name; null when the service runs without API_KEYS",
+      examples: ['console'],
+    }),
+    scope: Type.Enum(['read', 'orders', 'admin'], {
+      description: 'read: every GET; orders: read, plus placing, changing and canceling orders; admin: everything',
+    }),
+  },
+  { examples: [{ name: 'console', scope: 'read' }] },
+)
 const Ready = Type.Object({ status: Type.String({ examples: ['ready'] }), database: Type.String({ examples: ['ok'] }) })
 
 export const generalRoutes: FastifyPluginAsyncTypebox<GeneralOptions> = async (app, { version }) => {
   const startedAt = Date.now()
+
+  app.get(
+    '/access',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['General'],
+        summary: "What the caller's API key may do (for a console deciding which actions to offer)",
+        response: {
+          200: described(Access, 'The key and its scope; without API_KEYS, everything is open: admin'),
+        },
+      },
+    },
+    async (request) => ({ name: request.apiKeyName ?? null, scope: request.apiKeyScope ?? 'admin' }),
+  )
 
   app.get(
     '/',

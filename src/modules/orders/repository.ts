@@ -7,6 +7,10 @@ import type { Page } from '../../shared/pagination.js'
 export interface OrderFilter {
   status?: OrderStatus | undefined
   productId?: number | undefined
+  /** Placed at or after this instant (ISO 8601). */
+  createdFrom?: string | undefined
+  /** Placed before this instant (ISO 8601). */
+  createdTo?: string | undefined
 }
 
 export interface NewOrderRow {
@@ -78,6 +82,8 @@ export async function lockOrder(trx: Transaction<Database>, id: number): Promise
 function filtered(db: Db, filter: OrderFilter) {
   let query = db.selectFrom('orders')
   if (filter.status) query = query.where('status', '=', filter.status)
+  if (filter.createdFrom) query = query.where('created_at', '>=', filter.createdFrom)
+  if (filter.createdTo) query = query.where('created_at', '<', filter.createdTo)
   // Orders with any line of the product.
   if (filter.productId) {
     const productId = filter.productId
@@ -160,4 +166,20 @@ export async function findDueOrders(db: Db, now: string, limit: number): Promise
  */
 export async function lockOrderSkippingLocked(trx: Transaction<Database>, id: number): Promise<OrderRow | undefined> {
   return trx.selectFrom('orders').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst()
+}
+
+/** How many orders of each status, and the totals of those paid (PAID or SHIPPED), in cents. */
+export async function summarizeOrders(
+  db: Db,
+  filter: OrderFilter,
+): Promise<{ status: OrderStatus; orders: number; total_cents: number }[]> {
+  const rows = await filtered(db, filter)
+    .select((eb) => [
+      'status',
+      eb.fn.countAll<number>().as('orders'),
+      eb.fn.sum<number>('total_cents').as('total_cents'),
+    ])
+    .groupBy('status')
+    .execute()
+  return rows.map((row) => ({ status: row.status, orders: Number(row.orders), total_cents: Number(row.total_cents) }))
 }

@@ -115,13 +115,55 @@ export const OrderStatusUpdate = Type.Object({ status: Status }, { examples: [{ 
 
 export const OrderParams = Type.Object({ order_id: Id })
 
+const DateRange = Type.Object({
+  created_from: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'Only orders placed at or after this instant (ISO 8601 with a time zone)',
+      examples: ['2026-11-30T00:00:00Z'],
+    }),
+  ),
+  created_to: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'Only orders placed before this instant (ISO 8601 with a time zone)',
+      examples: ['2026-12-01T00:00:00Z'],
+    }),
+  ),
+})
+
 export const OrderListQuery = Type.Object({
   ...Pagination.properties,
   status: Type.Optional(Status),
   status_filter: Type.Optional(Type.Enum([...ORDER_STATUSES], { description: 'Alias of status' })),
   product_id: Type.Optional(Type.Integer({ ...Id, description: 'Orders with any line of this product' })),
+  ...DateRange.properties,
 })
 export type OrderListQuery = Static<typeof OrderListQuery>
+
+export const OrderSummaryQuery = DateRange
+export type OrderSummaryQuery = Static<typeof OrderSummaryQuery>
+
+export const OrderSummary = Type.Object(
+  {
+    orders: Type.Integer({ description: 'Orders placed in the range', examples: [42] }),
+    by_status: Type.Object(
+      Object.fromEntries(ORDER_STATUSES.map((status) => [status, Type.Integer({ examples: [10] })])) as Record<
+        (typeof ORDER_STATUSES)[number],
+        ReturnType<typeof Type.Integer>
+      >,
+      { description: 'How many of them are in each status now' },
+    ),
+    paid_revenue: Type.Number({
+      description: 'The sum of the totals of those PAID or SHIPPED',
+      examples: [1234.5],
+    }),
+  },
+  {
+    examples: [{ orders: 42, by_status: { PENDING: 5, PAID: 10, SHIPPED: 25, CANCELED: 2 }, paid_revenue: 1234.5 }],
+  },
+)
+export type OrderSummary = Static<typeof OrderSummary>
 
 export const schemas = {
   create: {
@@ -142,10 +184,20 @@ export const schemas = {
   },
   list: {
     tags: ['Orders'],
-    summary: 'List orders by id, optionally filtered by status and product',
+    summary: 'List orders by id, optionally filtered by status, product and date',
     querystring: OrderListQuery,
     response: {
       200: described(Type.Array(Order), 'A page of orders (bare array)', { headers: listHeaders }),
+      422: validationErrorResponse,
+      ...databaseErrors,
+    },
+  },
+  summary: {
+    tags: ['Orders'],
+    summary: 'Count orders by status and add up the revenue of the paid ones, over a range of dates',
+    querystring: OrderSummaryQuery,
+    response: {
+      200: described(OrderSummary, 'The counts and the revenue'),
       422: validationErrorResponse,
       ...databaseErrors,
     },

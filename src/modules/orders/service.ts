@@ -1,5 +1,8 @@
 import type { Transaction } from 'kysely'
-import type { CancelReason, Database, Db, OrderLineRow, OrderRow, OrderStatus } from '../../db/types.js'
+import { ORDER_STATUSES } from '../../db/types.js'
+import type { CancelReason, Database, Db, EventType, OrderLineRow, OrderRow, OrderStatus } from '../../db/types.js'
+import { recordEvents } from '../events/repository.js'
+import { eventOf } from '../events/service.js'
 import { DomainError, notFound, RequestValidationError } from '../../shared/errors.js'
 import { fromCents, MAX_TOTAL_CENTS } from '../../shared/money.js'
 import { countWithCache } from '../../shared/counts.js'
@@ -7,7 +10,7 @@ import type { Page } from '../../shared/pagination.js'
 import type { CatalogueCache } from '../products/catalogue-cache.js'
 import * as inventory from '../products/repository.js'
 import * as orders from './repository.js'
-import type { Order, OrderCreate } from './schemas.js'
+import type { Order, OrderCreate, OrderSummary } from './schemas.js'
 import { inTransaction } from '../../db/transaction.js'
 import { assertPreconditions, representationOf, type Conditions } from '../../shared/etag.js'
 
@@ -130,7 +133,9 @@ export async function placeOrder(
     )
     const stored = await orders.insertLines(trx, row.id, priced)
     await inventory.recordMovements(trx, lineMovements(stored, stockAfter, -1, 'order_placed', actor), now)
-    return toOrder(row, stored)
+    const order = toOrder(row, stored)
+    await recordEvents(trx, [eventOf('order.created', order, now)], now)
+    return order
   })
 }
 
@@ -208,11 +213,26 @@ export async function listOrders(
       conn,
       rows.map((row) => row.id),
     )
-    const total = await countWithCache(db, `orders:${filter.status ?? ''}:${filter.productId ?? ''}`, () =>
-      orders.countOrders(conn, filter),
-    )
+    const key = `orders:${filter.status ?? ''}:${filter.productId ?? ''}:${filter.createdFrom ?? ''}:${filter.createdTo ?? ''}`
+    const total = await countWithCache(db, key, () => orders.countOrders(conn, filter))
     return { items: toOrders(rows, lines), total }
   })
+}
+
+/** Orders by status, and the revenue of the paid ones (PAID or SHIPPED), over the filter's orders. */
+export async function summarizeOrders(db: Db, filter: orders.OrderFilter): Promise<OrderSummary> {
+  const rows = await orders.summarizeOrders(db, filter)
+  const byStatus = Object.fromEntries(ORDER_STATUSES.map((status) => [status, 0])) as Record<OrderStatus, number>
+  let paidCents = 0
+  for (const row of rows) {
+    byStatus[row.status] = row.orders
+    if (row.status === 'PAID' || row.status === 'SHIPPED') paidCents += row.total_cents
+  }
+  return {
+    orders: rows.reduce((sum, row) => sum + row.orders, 0),
+    by_status: byStatus,
+    paid_revenue: fromCents(paidCents),
+  }
 }
 
 /*
@@ -305,9 +325,9 @@ export async function moveOrder(
   const reason = to === 'CANCELED' ? (cancel?.reason ?? 'requested') : null
   const moved = await orders.transitionOrder(trx, order.id, order.status, to, now, reason)
   if (!moved) throw new DomainError('CONCURRENT_UPDATE', 'The order was changed concurrently, please retry')
+  const lines = cancel?.lines ?? (await orders.findLines(trx, [order.id]))
   if (to === 'CANCELED') {
     // Every line's units go back, once per product, in the lock order; each line is a movement.
-    const lines = cancel?.lines ?? (await orders.findLines(trx, [order.id]))
     const stockAfter = new Map<number, number>()
     for (const [productId, units] of demandByProduct(lines)) {
       stockAfter.set(productId, await inventory.returnStock(trx, catalogueCache, productId, units, now))
@@ -315,7 +335,19 @@ export async function moveOrder(
     const movement = reason === 'expired' ? 'order_expired' : 'order_canceled'
     await inventory.recordMovements(trx, lineMovements(lines, stockAfter, 1, movement, cancel?.actor ?? null), now)
   }
+  const type = statusEvents[to]
+  if (type) {
+    await recordEvents(trx, [eventOf(type, toOrder(moved, lines), now)], now)
+  }
   return moved
+}
+
+/** The event each status change is (an order becomes PENDING only when placed: order.created). */
+const statusEvents: Record<OrderStatus, EventType | undefined> = {
+  PENDING: undefined,
+  PAID: 'order.paid',
+  SHIPPED: 'order.shipped',
+  CANCELED: 'order.canceled',
 }
 
 /** Who canceled an order and why; its lines when the caller has them already. */

@@ -2,13 +2,18 @@ import { sql, type RawBuilder, type Transaction } from 'kysely'
 import type { Database, Db, MovementReason, ProductRow, StockMovementRow } from '../../db/types.js'
 import type { Page, PageContents } from '../../shared/pagination.js'
 import type { CatalogueCache } from './catalogue-cache.js'
-import { MAX_STOCK, Product } from './schemas.js'
+import { recordEvents } from '../events/repository.js'
+import { eventOf, stockCrossings } from '../events/service.js'
+import { MAX_STOCK, Product, toProduct } from './schemas.js'
 import { inTransaction } from '../../db/transaction.js'
 
 /**
  * SQL for products. Every function takes `db` or a transaction as its first argument; those that
  * write take the catalogue cache next (undefined on PostgreSQL), and they are the only code that
- * writes the products table (test/sqlite/catalogue-cache.test.ts checks it).
+ * writes the products table (test/sqlite/catalogue-cache.test.ts checks it). Each records, in its
+ * transaction, what the change means: ledger movements for stock, and events (product.created,
+ * product.updated, product.deleted, and stock.low / stock.depleted / stock.replenished when the
+ * stock crosses those lines).
  */
 
 /**
@@ -58,11 +63,29 @@ export async function recordMovements(trx: Transaction<Database>, movements: rea
     values ${rows}`.execute(trx)
 }
 
+/**
+ * The stock events a change of a product's stock from `before` crosses (stock.low, stock.depleted,
+ * stock.replenished), recorded in the change's transaction with the product as it is now. Most
+ * changes cross nothing and cost nothing here.
+ */
+async function recordStockEvents(trx: Transaction<Database>, row: ProductRow, before: number, now: string) {
+  const threshold = row.low_stock_threshold === null ? null : Number(row.low_stock_threshold)
+  const crossed = stockCrossings(before, row.stock, threshold)
+  if (crossed.length === 0) return
+  const data = toProduct(row)
+  await recordEvents(
+    trx,
+    crossed.map((type) => eventOf(type, data, now)),
+    now,
+  )
+}
+
 export interface NewProductRow {
   sku: string
   name: string
   price_cents: number
   stock: number
+  low_stock_threshold?: number | null
 }
 
 export type ProductChanges = Partial<NewProductRow>
@@ -90,6 +113,7 @@ export async function insertProduct(
         [{ product_id: row.id, delta: row.stock, stock_after: row.stock, reason: 'initial', actor }],
         now,
       )
+      await recordEvents(trx, [eventOf('product.created', toProduct(row), now)], now)
       return row
     },
   )
@@ -99,18 +123,42 @@ export async function findLiveProduct(db: Db, id: number): Promise<ProductRow | 
   return db.selectFrom('products').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()
 }
 
-const liveProductsPage = (db: Db, page: Page) =>
-  db
-    .selectFrom('products')
+/** A search of the catalogue: `q` in the SKU or the name (any case), and/or the stock below its threshold. */
+export interface ProductFilter {
+  q?: string | undefined
+  belowThreshold?: boolean | undefined
+}
+
+/** `%`, `_` and the escape character itself, taken literally by LIKE … ESCAPE '\'. */
+const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+function liveProducts(db: Db, filter: ProductFilter = {}) {
+  let query = db.selectFrom('products').where('deleted_at', 'is', null)
+  if (filter.q !== undefined) {
+    const pattern = likePattern(filter.q)
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`lower(sku)`, 'like', sql`${pattern} escape '\\'`),
+        eb(sql`lower(name)`, 'like', sql`${pattern} escape '\\'`),
+      ]),
+    )
+  }
+  if (filter.belowThreshold) {
+    query = query.where('low_stock_threshold', 'is not', null).whereRef('stock', '<', 'low_stock_threshold')
+  }
+  return query
+}
+
+const liveProductsPage = (db: Db, page: Page, filter?: ProductFilter) =>
+  liveProducts(db, filter)
     .selectAll()
-    .where('deleted_at', 'is', null)
     .$if(page.afterId !== undefined, (query) => query.where('id', '>', page.afterId!))
     .orderBy('id')
     .limit(page.limit)
     .offset(page.offset)
 
-export async function listLiveProducts(db: Db, page: Page): Promise<ProductRow[]> {
-  return liveProductsPage(db, page).execute()
+export async function listLiveProducts(db: Db, page: Page, filter?: ProductFilter): Promise<ProductRow[]> {
+  return liveProductsPage(db, page, filter).execute()
 }
 
 /**
@@ -164,11 +212,9 @@ export async function listLiveProductsJson(
   }
 }
 
-export async function countLiveProducts(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('products')
+export async function countLiveProducts(db: Db, filter?: ProductFilter): Promise<number> {
+  const row = await liveProducts(db, filter)
     .select((eb) => eb.fn.countAll<number>().as('total'))
-    .where('deleted_at', 'is', null)
     .executeTakeFirstOrThrow()
   return Number(row.total)
 }
@@ -198,13 +244,16 @@ export async function updateLiveProduct(
         .where('deleted_at', 'is', null)
         .returningAll()
         .executeTakeFirst()
-      if (row && before && row.stock !== before.stock) {
+      if (!row) return undefined
+      await recordEvents(trx, [eventOf('product.updated', toProduct(row), now)], now)
+      if (before && row.stock !== before.stock) {
         const delta = row.stock - before.stock
         await recordMovements(
           trx,
           [{ product_id: id, delta, stock_after: row.stock, reason: 'product_update', actor }],
           now,
         )
+        await recordStockEvents(trx, row, before.stock, now)
       }
       return row
     },
@@ -238,9 +287,10 @@ export async function adjustStock(
         .where((eb) => eb(eb('stock', '+', delta), '>=', 0))
         .where((eb) => eb(eb('stock', '+', delta), '<=', MAX_STOCK))
         .$if(expectedStock !== undefined, (query) => query.where('stock', '=', expectedStock!))
-        .returning('stock')
+        .returningAll()
         .executeTakeFirst()
       if (!row) return undefined
+      await recordStockEvents(trx, row, row.stock - delta, now)
       return trx
         .insertInto('stock_movements')
         .values({
@@ -297,7 +347,15 @@ export async function softDeleteProduct(
     db,
     catalogueCache,
     (catalogueCache) => catalogueCache.removed(id),
-    (trx) => trx.updateTable('products').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute(),
+    async (trx) => {
+      const row = await trx
+        .updateTable('products')
+        .set({ deleted_at: now, updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+      if (row) await recordEvents(trx, [eventOf('product.deleted', toProduct(row), now)], now)
+    },
   )
 }
 
@@ -308,20 +366,19 @@ export async function takeStock(
   id: number,
   quantity: number,
   now: string,
-): Promise<Pick<ProductRow, 'price_cents' | 'stock'> | undefined> {
+): Promise<ProductRow | undefined> {
   return writeProducts(
     db,
     catalogueCache,
     (catalogueCache) => catalogueCache.changed(id),
-    (trx) =>
-      trx
-        .updateTable('products')
-        .set((eb) => ({ stock: eb('stock', '-', quantity), updated_at: now }))
-        .where('id', '=', id)
-        .where('deleted_at', 'is', null)
-        .where('stock', '>=', quantity)
-        .returning(['price_cents', 'stock'])
-        .executeTakeFirst(),
+    async (trx) => {
+      // A SQL template: this is the hottest write (see recordMovements).
+      const { rows } = await sql<ProductRow>`update products set stock = stock - ${quantity}, updated_at = ${now}
+        where id = ${id} and deleted_at is null and stock >= ${quantity} returning *`.execute(trx)
+      const row = rows[0]
+      if (row) await recordStockEvents(trx, row, row.stock + quantity, now)
+      return row
+    },
   )
 }
 
@@ -342,8 +399,9 @@ export async function returnStock(
         .updateTable('products')
         .set((eb) => ({ stock: eb('stock', '+', quantity), updated_at: now }))
         .where('id', '=', id)
-        .returning('stock')
+        .returningAll()
         .executeTakeFirstOrThrow()
+      await recordStockEvents(trx, row, row.stock - quantity, now)
       return row.stock
     },
   )

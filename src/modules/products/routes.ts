@@ -15,7 +15,8 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/products', { schema: schemas.list, config: { scope: 'read' } }, async (request, reply) => {
     const page = pageOf(request.query)
-    const { json, total, ...contents } = await service.listProducts(app.db, page, catalogueCache)
+    const filter = { q: request.query.q, belowThreshold: request.query.below_threshold }
+    const { json, total, ...contents } = await service.listProducts(app.db, page, catalogueCache, filter)
     setPageHeaders(request, reply, page, total, contents)
     return sendJsonText(reply, json)
   })

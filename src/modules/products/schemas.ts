@@ -1,4 +1,6 @@
 import { Type, type Static } from 'typebox'
+import type { ProductRow } from '../../db/types.js'
+import { fromCents } from '../../shared/money.js'
 import {
   bodyErrors,
   databaseErrors,
@@ -34,6 +36,13 @@ const Price = Type.Number({
 })
 const stockOptions = { minimum: 0, maximum: MAX_STOCK, description: 'Units available to order', examples: [100] }
 const Stock = Type.Integer(stockOptions)
+const LowStockThreshold = Type.Unsafe<number | null>({
+  type: ['integer', 'null'],
+  minimum: 0,
+  maximum: MAX_STOCK,
+  description: 'When a change takes the stock below this, a stock.low event is sent; null (the default): never',
+  examples: [10],
+})
 
 export const Product = Type.Object({
   id: Id,
@@ -41,10 +50,28 @@ export const Product = Type.Object({
   name: Name,
   price: Type.Number({ examples: [12.5] }),
   stock: Type.Integer({ examples: [100] }),
+  low_stock_threshold: Type.Unsafe<number | null>({ type: ['integer', 'null'], examples: [10] }),
   created_at: Timestamp,
   updated_at: Timestamp,
 })
 export type Product = Static<typeof Product>
+
+/**
+ * A row as the API's Product (responses and events); the field order is the JSON's. A field converted
+ * here is converted in SQL too (the repository's sqlConversions).
+ */
+export function toProduct(row: ProductRow): Product {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    price: fromCents(row.price_cents),
+    stock: row.stock,
+    low_stock_threshold: row.low_stock_threshold === null ? null : Number(row.low_stock_threshold),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  }
+}
 
 export const ProductCreate = Type.Object(
   {
@@ -52,6 +79,7 @@ export const ProductCreate = Type.Object(
     name: Name,
     price: Price,
     stock: Type.Optional(Type.Integer({ ...stockOptions, default: 0 })),
+    low_stock_threshold: Type.Optional(LowStockThreshold),
   },
   { examples: [{ sku: 'MUG-001', name: 'Coffee mug', price: 12.5, stock: 100 }] },
 )
@@ -63,12 +91,33 @@ export const ProductUpdate = Type.Object(
     name: Type.Optional(Name),
     price: Type.Optional(Price),
     stock: Type.Optional(Stock),
+    low_stock_threshold: Type.Optional(LowStockThreshold),
   },
   { examples: [{ price: 14.99, stock: 80 }], description: 'Only the fields sent change' },
 )
 export type ProductUpdate = Static<typeof ProductUpdate>
 
 export const ProductParams = Type.Object({ product_id: Id })
+
+export const ProductListQuery = Type.Object({
+  ...Pagination.properties,
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: NO_NUL,
+      description: 'Only products whose SKU or name contains this text (any case)',
+      examples: ['mug'],
+    }),
+  ),
+  below_threshold: Type.Optional(
+    Type.Boolean({
+      description: 'true: only products whose stock is below their low_stock_threshold',
+      examples: [true],
+    }),
+  ),
+})
+export type ProductListQuery = Static<typeof ProductListQuery>
 
 export const schemas = {
   create: {
@@ -85,8 +134,8 @@ export const schemas = {
   },
   list: {
     tags: ['Products'],
-    summary: 'List products by id',
-    querystring: Pagination,
+    summary: 'List products by id, optionally searched by SKU or name, or those running low',
+    querystring: ProductListQuery,
     response: {
       200: described(Type.Array(Product), 'A page of products (bare array)', { headers: listHeaders }),
       422: validationErrorResponse,

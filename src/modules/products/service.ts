@@ -1,14 +1,14 @@
 import { isUniqueViolation } from '../../db/errors.js'
 import type { Transaction } from 'kysely'
-import type { Database, Db, ProductRow } from '../../db/types.js'
+import type { Database, Db } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
 import { assertPreconditions, representationOf, type Conditions, type Representation } from '../../shared/etag.js'
-import { fromCents, toCents } from '../../shared/money.js'
+import { toCents } from '../../shared/money.js'
 import { countWithCache, LARGE_COUNT } from '../../shared/counts.js'
 import { contentsOf, type Page, type PageContents } from '../../shared/pagination.js'
 import type { CachedPage, CatalogueCache } from './catalogue-cache.js'
 import * as products from './repository.js'
-import type { Product, ProductCreate, ProductUpdate } from './schemas.js'
+import { toProduct, type Product, type ProductCreate, type ProductUpdate } from './schemas.js'
 import { inTransaction } from '../../db/transaction.js'
 
 /*
@@ -20,18 +20,7 @@ import { inTransaction } from '../../db/transaction.js'
 
 const skuTaken = () => new DomainError('SKU_TAKEN', 'Product with this SKU already exists')
 
-/** A row as the API's Product. A field converted here is converted in SQL too (repository's sqlConversions). */
-export function toProduct(row: ProductRow): Product {
-  return {
-    id: row.id,
-    sku: row.sku,
-    name: row.name,
-    price: fromCents(row.price_cents),
-    stock: row.stock,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  }
-}
+export { toProduct }
 
 export async function createProduct(
   db: Db,
@@ -43,7 +32,13 @@ export async function createProduct(
     const row = await products.insertProduct(
       db,
       catalogueCache,
-      { sku: input.sku, name: input.name, price_cents: toCents(input.price), stock: input.stock ?? 0 },
+      {
+        sku: input.sku,
+        name: input.name,
+        price_cents: toCents(input.price),
+        stock: input.stock ?? 0,
+        low_stock_threshold: input.low_stock_threshold ?? null,
+      },
       new Date().toISOString(),
       actor,
     )
@@ -86,7 +81,14 @@ async function readAndKeepProduct(
 type ProductsPage = { json: string | Buffer; total: number } & PageContents
 
 /** A page of products as the response body's JSON text, what the headers need, and the total. */
-export async function listProducts(db: Db, page: Page, catalogueCache?: CatalogueCache): Promise<ProductsPage> {
+export async function listProducts(
+  db: Db,
+  page: Page,
+  catalogueCache?: CatalogueCache,
+  filter?: products.ProductFilter,
+): Promise<ProductsPage> {
+  // A search is read as asked: the cache keeps the plain pages, which most reads are.
+  if (filter && (filter.q !== undefined || filter.belowThreshold)) return readProductsPage(db, page, filter)
   if (!catalogueCache) return readProductsPage(db, page)
   const key = `${page.limit}:${page.offset}:${page.afterId ?? ''}`
   const cached = catalogueCache.page(key)
@@ -109,10 +111,11 @@ const answer = (items: CachedPage, total: number): ProductsPage => ({
  * the page is kept.
  */
 
-async function readProductsPage(db: Db, page: Page): Promise<ProductsPage> {
+async function readProductsPage(db: Db, page: Page, filter?: products.ProductFilter): Promise<ProductsPage> {
   return db.connection().execute(async (conn) => {
-    const items = jsonOf((await products.listLiveProducts(conn, page)).map(toProduct))
-    return { ...items, total: await countWithCache(db, 'products', () => products.countLiveProducts(conn)) }
+    const items = jsonOf((await products.listLiveProducts(conn, page, filter)).map(toProduct))
+    const key = filter ? `products:${filter.q ?? ''}:${filter.belowThreshold ? 'below' : ''}` : 'products'
+    return { ...items, total: await countWithCache(db, key, () => products.countLiveProducts(conn, filter)) }
   })
 }
 
@@ -155,6 +158,7 @@ export async function updateProduct(
   if (input.name !== undefined) changes.name = input.name
   if (input.price !== undefined) changes.price_cents = toCents(input.price)
   if (input.stock !== undefined) changes.stock = input.stock
+  if (input.low_stock_threshold !== undefined) changes.low_stock_threshold = input.low_stock_threshold
   if (Object.keys(changes).length === 0) {
     // Nothing to write, so nothing to keep atomic: the conditions are checked against the product as read.
     const current = await getProductRepresentation(db, id, catalogueCache)
