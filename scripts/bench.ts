@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: the service against a reference, side by side, in one run, each on a fresh
  * database, driven by the same driver (scripts/load/driver.ts). The reference is the ceiling of a
- * Node HTTP service on this machine (scripts/bench/ceiling.ts), or with `--baseline <git-ref>`
- * another build of this service, checked out and built in a temporary git worktree.
+ * Node HTTP service on this machine (scripts/bench/ceiling.ts) on SQLite, the yardstick (a minimal
+ * hand-written Fastify + pg service: scripts/bench/yardstick-pg.ts) on PostgreSQL, or with
+ * `--baseline <git-ref>` another build of this service, checked out and built in a temporary git
+ * worktree.
  *
  *   npm run bench                                  SQLite (a temp file)
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench
- *                                                  PostgreSQL (a fresh database on that server,
- *                                                  dropped afterwards); the order row also
- *                                                  compares with a raw `pg` loop
+ *                                                  PostgreSQL (a fresh database on that server
+ *                                                  for the service and one for the yardstick,
+ *                                                  dropped afterwards)
  *   npm run bench -- --baseline HEAD~1             this tree against the previous commit
  *   npm run bench -- --scale                       then 100,000 products and 1,000,000 orders
  *   npm run bench -- --duration 3                  seconds per scenario (default 10)
@@ -24,7 +26,6 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
-import * as hdr from 'hdr-histogram-js'
 import pg from 'pg'
 import { formatComparison, type Comparison } from './bench/compare.js'
 import { withProgress } from './cli.js'
@@ -53,6 +54,11 @@ const databaseUrl = process.env.DATABASE_URL ?? ''
 const postgres = /^postgres(ql)?:\/\//.test(databaseUrl)
 const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? 10)
 const comparing = options.baseline !== undefined
+/** On PostgreSQL without a baseline, the reference is the yardstick, on a database of its own. */
+const yardstick = postgres && !comparing
+/** The reference has a database of its own (a baseline, the yardstick), seeded and checked as the service's. */
+const referenceDatabase = comparing || yardstick
+const referenceName = yardstick ? 'yardstick' : 'ceiling'
 
 function freePort(): Promise<number> {
   return new Promise((done) => {
@@ -107,7 +113,7 @@ async function freshDatabase(): Promise<string> {
   return url.toString()
 }
 
-/** One side of the comparison: the service, or its reference (the ceiling or the baseline). */
+/** One side of the comparison: the service, or its reference (the ceiling, the yardstick or the baseline). */
 interface Side {
   label: string
   url: string
@@ -122,8 +128,8 @@ interface Row {
   scenario: string
   users: number
   service: LoadResult
-  ceiling?: { rps: number; p50: number; p99: number }
-  baseline?: LoadResult
+  /** The ceiling's, the yardstick's or the baseline's. */
+  reference?: LoadResult
   sliceRatios?: number[]
   note?: string
 }
@@ -142,28 +148,43 @@ function printRows(title: string, rows: Row[]) {
       scenario: row.scenario,
       users: row.users,
       current: row.service,
-      baseline: row.baseline!,
+      baseline: row.reference!,
       sliceRatios: row.sliceRatios ?? [],
       note: row.note,
     }))
     console.log(formatComparison(comparisons, other.label))
     return
   }
+  const ref = referenceName
+  // The yardstick answers from a database, so it can fail too: its errors get a column.
+  const headers = [
+    'scenario',
+    'users',
+    'service rps',
+    `${ref} rps`,
+    'ratio',
+    'p50 ms',
+    'p99 ms',
+    `${ref} p99`,
+    'errors',
+  ]
   console.log(
     table(
-      ['scenario', 'users', 'service rps', 'ceiling rps', 'ratio', 'p50 ms', 'p99 ms', 'ceiling p99', 'errors', 'note'],
+      [...headers, ...(yardstick ? [`${ref} errors`] : []), 'note'],
       rows.map((row) => {
         const s = summary(row.service)
+        const r = row.reference && summary(row.reference)
         return [
           row.scenario,
           String(row.users),
           s.rps.toFixed(0),
-          row.ceiling ? row.ceiling.rps.toFixed(0) : '-',
-          row.ceiling ? `${((100 * s.rps) / row.ceiling.rps).toFixed(0)}%` : '-',
+          r ? r.rps.toFixed(0) : '-',
+          r ? `${((100 * s.rps) / r.rps).toFixed(0)}%` : '-',
           ms(s.p50).toFixed(2),
           ms(s.p99).toFixed(2),
-          row.ceiling ? ms(row.ceiling.p99).toFixed(2) : '-',
+          r ? ms(r.p99).toFixed(2) : '-',
           String(row.service.overall.errors),
+          ...(yardstick ? [row.reference ? String(row.reference.overall.errors) : '-'] : []),
           row.note ?? '',
         ]
       }),
@@ -204,7 +225,7 @@ let other: Side
  */
 async function both(scenario: string, users: number, tasks: (side: Side) => Task[]): Promise<Row> {
   step(
-    `${scenario}, ${users} users: ${comparing ? 'this build and the baseline' : 'service and ceiling'} in turn, ` +
+    `${scenario}, ${users} users: ${comparing ? 'this build and the baseline' : `service and ${referenceName}`} in turn, ` +
       `${SLICES} slices of ${(options.durationS / SLICES).toFixed(2)} s each`,
   )
   const pools = [newPool(service.url, users), newPool(other.url, users)] as const
@@ -226,66 +247,13 @@ async function both(scenario: string, users: number, tasks: (side: Side) => Task
     await Promise.all(pools.map((pool) => pool.close()))
   }
   const [ours, theirs] = runs.map(mergeResults) as [LoadResult, LoadResult]
-  return comparing
-    ? {
-        scenario,
-        users,
-        service: ours,
-        baseline: theirs,
-        sliceRatios: runs[0].map((slice, i) => rps(slice) / rps(runs[1][i]!)),
-      }
-    : { scenario, users, service: ours, ceiling: summary(theirs) }
-}
-
-/** The same conditional update and insert as POST /orders, straight through `pg`, no HTTP. */
-async function rawPgOrders(
-  url: string,
-  ids: number[],
-  users: number,
-): Promise<{ rps: number; p50: number; p99: number }> {
-  step(`order vs raw pg, ${users} users: the same update and insert straight through pg, ${options.durationS} s`)
-  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE })
-  const histogram = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
-  })
-  let count = 0
-  const started = performance.now()
-  const deadline = started + durationMs
-  await Promise.all(
-    Array.from({ length: users }, async () => {
-      while (performance.now() < deadline) {
-        const begin = performance.now()
-        const client = await pool.connect()
-        try {
-          await client.query('begin')
-          const now = new Date().toISOString()
-          const taken = await client.query(
-            'update products set stock = stock - $1, updated_at = $2 where id = $3 and deleted_at is null and stock >= $1 returning price_cents, stock',
-            [1, now, random(ids)],
-          )
-          const product = taken.rows[0]
-          const order = await client.query(
-            "insert into orders (product_id, quantity, status, unit_price_cents, total_cents, created_at, updated_at) values ($1, $2, 'PENDING', $3, $3, $4, $4) returning *",
-            [product ? ids[0] : null, 1, product?.price_cents ?? 1, now],
-          )
-          await client.query(
-            'insert into order_lines (order_id, line_no, product_id, quantity, unit_price_cents) values ($1, 1, $2, $3, $4)',
-            [order.rows[0].id, ids[0], 1, product?.price_cents ?? 1],
-          )
-          await client.query('commit')
-        } finally {
-          client.release()
-        }
-        histogram.recordValue(Math.max(1, Math.round((performance.now() - begin) * 1000)))
-        count++
-      }
-    }),
-  )
-  const seconds = (performance.now() - started) / 1000
-  await pool.end()
-  return { rps: count / seconds, p50: histogram.getValueAtPercentile(50), p99: histogram.getValueAtPercentile(99) }
+  return {
+    scenario,
+    users,
+    service: ours,
+    reference: theirs,
+    sliceRatios: runs[0].map((slice, i) => rps(slice) / rps(runs[1][i]!)),
+  }
 }
 
 const mb = (bytes: number | undefined) => ((bytes ?? 0) / 2 ** 20).toFixed(0)
@@ -293,12 +261,13 @@ const mb = (bytes: number | undefined) => ((bytes ?? 0) / 2 ** 20).toFixed(0)
 /**
  * The old Locust test's users paused between requests and were spawned gradually: 200 such users,
  * started 100 per second, as a user population. Not in slices (each run starts its users anew):
- * with a baseline, one run of each, one after the other.
+ * with a baseline or the yardstick, one run of each, one after the other (the ceiling's fixed
+ * bodies say nothing about latency at this pace: it is not run).
  */
 async function paced(): Promise<Row> {
   const seconds = pacedSeconds(options.durationS)
   step(
-    `mix paced, 200 Locust-like users: ${comparing ? `this build, then the baseline, ${seconds} s each` : `${seconds} s`}`,
+    `mix paced, 200 Locust-like users: ${referenceDatabase ? `this build, then the ${comparing ? 'baseline' : referenceName}, ${seconds} s each` : `${seconds} s`}`,
   )
   const load = (side: Side) =>
     runLoad({
@@ -315,8 +284,8 @@ async function paced(): Promise<Row> {
     service: await load(service),
     note: 'Locust-like users: started 100/s, wait 0.5-1.5 s between requests',
   }
-  if (comparing) {
-    row.baseline = await load(other)
+  if (referenceDatabase) {
+    row.reference = await load(other)
     row.note = 'Locust-like: 100/s, wait 0.5-1.5 s; one run each'
   }
   return row
@@ -329,6 +298,7 @@ async function scenarios(rows: Row[]) {
   // A baseline from before orders had several lines answers these with 422 (its errors column).
   rows.push(await both('order3', 50, (side) => [order3Task(side.ids)]))
   rows.push(await both('mix', 25, (side) => mixTasks([...side.ids])))
+  // The service's RSS, and the baseline's (the yardstick's says nothing about the service).
   const sides = comparing ? [service, other] : [service]
   const rssBefore = await Promise.all(sides.map((side) => residentMemory(side.url)))
   const mix200: Row = await both('mix', 200, (side) => mixTasks([...side.ids]))
@@ -342,10 +312,13 @@ async function scenarios(rows: Row[]) {
 }
 
 async function hot(): Promise<Row> {
-  const sides = comparing ? [service, other] : [service]
+  const sides = referenceDatabase ? [service, other] : [service]
   const ids = await Promise.all(sides.map((side) => createProducts(side.url, 10, 100)))
   const row = await both('hot', 200, (side) => [
-    { ...orderTask(ids[side === service || !comparing ? 0 : 1]!), ok: (status) => status === 201 || status === 409 },
+    {
+      ...orderTask(ids[side === other && referenceDatabase ? 1 : 0]!),
+      ok: (status) => status === 201 || status === 409,
+    },
   ])
   const checks: string[] = []
   for (const [i, side] of sides.entries()) {
@@ -356,13 +329,14 @@ async function hot(): Promise<Row> {
       sold += held
       if (stock < 0 || stock + held !== 100) oversold = true
     }
-    const failures = serverFailures((i ? row.baseline! : row.service).overall)
+    const failures = serverFailures((i ? row.reference! : row.service).overall)
+    // The yardstick keeps no ledger: it answers 404 there, and the check is skipped.
     const books = await ledgerCheck(side.url)
     if (books.mismatches > 0) oversold = true
     checks.push(
       comparing
         ? `${i ? 'baseline ' : ''}${oversold ? 'OVERSOLD' : 'no oversell'} ${sold}/1000, 5xx+conn ${failures}${books.note}`
-        : `${oversold ? 'OVERSOLD' : 'no oversell'}: ${sold}/1000 sold; 5xx+conn errors ${failures}${books.note}`,
+        : `${i ? `${referenceName} ` : ''}${oversold ? 'OVERSOLD' : 'no oversell'}: ${sold}/1000 sold; 5xx+conn errors ${failures}${books.note}`,
     )
   }
   row.note = checks.join('; ')
@@ -468,6 +442,20 @@ async function seedLargeDatabase(side: Side) {
   side.deepAfterId = Number(/"id":(\d+)/.exec(first)?.[1] ?? 0) + DEEP_OFFSET - 1
 }
 
+/**
+ * The yardstick on its database, migrated first by `npm run db:migrate` (the service's migrations:
+ * the same tables, indexes and constraints), with the service's pool size.
+ */
+async function startYardstick(database: string): Promise<string> {
+  await run(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {
+    env: { ...process.env, DATABASE_URL: database },
+  })
+  return start(['--import', 'tsx', 'scripts/bench/yardstick-pg.ts'], {
+    DATABASE_URL: database,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+  })
+}
+
 /** The builds, in parallel: this tree's (unless told not to) and the baseline's, in its worktree. */
 async function buildBoth(baselineDir?: string) {
   const builds: Promise<unknown>[] = []
@@ -494,7 +482,7 @@ try {
     thisTree = await describeThisTree()
   }
   step(
-    `${comparing ? `${thisTree} against the baseline ${options.baseline} (${revision!.short} ${revision!.subject})` : 'the service against the ceiling'}` +
+    `${comparing ? `${thisTree} against the baseline ${options.baseline} (${revision!.short} ${revision!.subject})` : `the service against the ${referenceName}`}` +
       ` on ${postgres ? 'PostgreSQL' : 'SQLite'}: about ${roughly(setupS + loadS)} in all` +
       ` (${loadS} s of load, ${options.durationS} s per scenario${comparing ? ' and side' : ''}; about ${setupS} s of set-up${comparing ? ', more if npm ci is needed' : ''})`,
   )
@@ -510,32 +498,34 @@ try {
   }
   const entry = options.fromSource ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js']
   step(
-    `starting ${comparing ? 'both builds, each on a fresh database' : 'the service on a fresh database, and the ceiling'}`,
+    `starting ${comparing ? 'both builds, each on a fresh database' : yardstick ? 'the service and the yardstick, each on a fresh database' : 'the service on a fresh database, and the ceiling'}`,
   )
   // Both at once: start-up through tsx takes seconds.
   const serviceDatabase = await freshDatabase()
-  const otherDatabase = baselineDir ? await freshDatabase() : ''
+  const otherDatabase = referenceDatabase ? await freshDatabase() : ''
   const [serviceUrl, otherUrl] = await Promise.all([
     start(entry, { ...env, DATABASE_URL: serviceDatabase }),
     baselineDir
       ? start(entry, { ...env, DATABASE_URL: otherDatabase }, baselineDir)
-      : start(['--import', 'tsx', 'scripts/bench/ceiling.ts'], {}),
+      : yardstick
+        ? startYardstick(otherDatabase)
+        : start(['--import', 'tsx', 'scripts/bench/ceiling.ts'], {}),
   ])
   service = { label: thisTree, url: serviceUrl, database: serviceDatabase, ids: [], deepAfterId: 0 }
   other = {
-    label: baselineDir ? `${options.baseline} = ${revision!.short}` : 'ceiling',
+    label: baselineDir ? `${options.baseline} = ${revision!.short}` : referenceName,
     url: otherUrl,
     database: otherDatabase,
     ids: [],
     deepAfterId: 0,
   }
-  step(`creating ${options.products} products on ${comparing ? 'each database' : 'the database'}`)
+  step(`creating ${options.products} products on ${referenceDatabase ? 'each database' : 'the database'}`)
   // Eight requests at a time, on both databases at once: set-up, not measured.
   const seed = async (url: string) => {
     const chunks = Array.from({ length: 8 }, (_, i) => Math.floor((options.products + i) / 8))
     return (await Promise.all(chunks.map((count) => createProducts(url, count, 1_000_000_000)))).flat()
   }
-  ;[service.ids, other.ids] = comparing
+  ;[service.ids, other.ids] = referenceDatabase
     ? await Promise.all([seed(service.url), seed(other.url)])
     : await seed(service.url).then((ids) => [ids, ids])
   step(`measuring: ${loadS} s of load from here`)
@@ -544,7 +534,7 @@ try {
     comparing
       ? `${postgres ? 'PostgreSQL' : 'SQLite'}: ${thisTree} at ${service.url}; baseline ${other.label} at ${other.url}; ` +
           `${options.durationS} s per scenario and side, in ${SLICES} slices; ${mb(atRest[0])} / ${mb(atRest[1])} MB RSS at rest`
-      : `${postgres ? 'PostgreSQL' : 'SQLite'}: service ${service.url}, ceiling ${other.url}; ${options.durationS} s per run; ${mb(atRest[0])} MB RSS at rest`,
+      : `${postgres ? 'PostgreSQL' : 'SQLite'}: service ${service.url}, ${referenceName} ${other.url}; ${options.durationS} s per run; ${mb(atRest[0])} MB RSS at rest`,
   )
 
   // Warm-up, not reported: both servers compile their hot paths before anything is measured.
@@ -552,10 +542,6 @@ try {
   const rows: Row[] = []
   await scenarios(rows)
   rows.push(await hot())
-  if (postgres && !comparing) {
-    const raw = await rawPgOrders(service.database, service.ids, 50)
-    rows.push({ ...rows[2]!, scenario: 'order vs raw pg', ceiling: raw, note: `raw pg loop, pool ${POOL_SIZE}` })
-  }
   printRows(
     `small database (${options.products + 10} products)${comparing ? `: ${thisTree} against ${other.label}` : ''}`,
     rows,
@@ -566,7 +552,7 @@ try {
       ? []
       : [await alone('pending'), await alone('deep page'), await alone('deep offset'), await alone('count')]
     await seedLargeDatabase(service)
-    if (comparing) await seedLargeDatabase(other)
+    if (referenceDatabase) await seedLargeDatabase(other)
     const big: Row[] = []
     await scenarios(big)
     for (const name of Object.keys(scaleTasks(service))) {

@@ -31,11 +31,13 @@ export function estimate(
   postgres: boolean,
 ): { setupS: number; loadS: number } {
   const d = options.durationS
-  const sides = options.baseline ? 2 : 1
+  // A baseline or the yardstick (PostgreSQL) has a database of its own: mix paced runs on it too,
+  // and --scale seeds it too.
+  const sides = options.baseline || postgres ? 2 : 1
   const paced = pacedSeconds(d)
   // Warm-up, get, list, order, order3, mix 25, mix 200, hot: each side in turn for d seconds.
   let setupS = 0
-  let loadS = 2 * d + 7 * 2 * d + sides * paced + (postgres && !options.baseline ? d : 0)
+  let loadS = 2 * d + 7 * 2 * d + sides * paced
   // Large database: get, list, order, order3, mix 25, mix 200 alternated, mix paced, the four order
   // queries (alternated with a baseline, else the service alone, on the small database too).
   if (options.scale) loadS += 6 * 2 * d + sides * paced + (options.baseline ? 4 * 2 * d : 8 * d)
@@ -70,11 +72,17 @@ users) and hot (200 users buying 10 products of stock 100, then checked for over
 warm-up of both, the two take turns in ${SLICES} slices each per scenario, on connections kept open, so a
 slow moment of the machine falls on both alike. The reference is:
 
-  the ceiling    (default) a bare Fastify server answering the same routes with fixed bodies
-                 (scripts/bench/ceiling.ts); the table gives the share of it the service reaches
+  the ceiling    (default on SQLite) a bare Fastify server answering the same routes with fixed
+                 bodies (scripts/bench/ceiling.ts); the table gives the share of it the service
+                 reaches
+  the yardstick  (default on PostgreSQL) a minimal hand-written Fastify + pg service doing the
+                 same routes with the SQL such a service would run, without logging, on a fresh
+                 database of its own migrated like the service's and seeded with the same
+                 products (scripts/bench/yardstick-pg.ts); the table gives the share of it the
+                 service reaches, and hot checks the yardstick for oversell too
   a baseline     (--baseline <git-ref>) another commit of this service; the table gives this
-                 build / the baseline. The ceiling is not run then (nor, on PostgreSQL, the raw
-                 pg loop): run without --baseline for those.
+                 build / the baseline. Neither the ceiling nor the yardstick is run then: run
+                 without --baseline for those.
 
 Options:
   --baseline <git-ref>   Compare this tree (as it is on disk, uncommitted changes included) with
@@ -99,16 +107,18 @@ Options:
 
 Environment:
   DATABASE_URL=postgres://user@host:5432/db
-                         PostgreSQL: a fresh database on that server for each service (dropped
-                         afterwards); without --baseline the order row is also compared with a
-                         raw pg loop. Unset (default): SQLite, a temp file for each service.
-  DATABASE_POOL_SIZE     The services' pool size (default 10).
+                         PostgreSQL: a fresh database on that server for each service, and
+                         without --baseline for the yardstick (dropped afterwards). Unset
+                         (default): SQLite, a temp file for each service.
+  DATABASE_POOL_SIZE     The services' pool size, the yardstick's too (default 10).
 
 How long, on an idle 2-core machine (a busy one takes up to twice as long; the bench prints its
 own estimate when it starts, then each step with the time since):
   npm run bench                                  ${about({})}
   npm run bench -- --duration 3                  ${about({ durationS: 3 })}
   npm run bench -- --scale                       ${about({ scale: true })}
+  DATABASE_URL=postgres://... npm run bench -- --duration 3
+                                                 ${about({ durationS: 3 }, true)}
   npm run bench -- --baseline HEAD~1             ${about({ baseline: 'x' })} (+ npm ci if the lock file differs)
   npm run bench -- --baseline HEAD~1 --duration 3
                                                  ${about({ baseline: 'x', durationS: 3 })}

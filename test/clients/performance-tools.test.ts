@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/app.js'
+import { TEST_DATABASE_URL } from '../helpers/database.js'
 import { listen } from '../helpers/http.js'
 import { runScript } from '../helpers/processes.js'
 
@@ -124,6 +125,43 @@ describe('npm run bench', () => {
     // About 17 s alone (a warm-up, then each scenario in six slices, small and large); more when
     // the rest of the suite shares the two cores.
   }, 90_000)
+})
+
+describe('npm run bench on PostgreSQL', () => {
+  it('when it runs briefly, then it prints every scenario against the yardstick with positive ratios, no errors and no oversell on either', async () => {
+    const bench = runScript(
+      { DATABASE_URL: TEST_DATABASE_URL },
+      { script: 'scripts/bench.ts', args: ['--from-source', '--duration', '0.2', '--products', '20'] },
+    )
+    expect(await bench.exited, bench.output()).toBe(0)
+    const output = bench.output()
+    expect(output).toMatch(
+      /^scenario +users +service rps +yardstick rps +ratio .* yardstick p99 +errors +yardstick errors/m,
+    )
+    // scenario, users, service rps, yardstick rps, ratio, p50, p99, yardstick p99, errors, yardstick errors
+    const rows = [
+      ...output.matchAll(/^(\w+(?: paced)?) +(\d+) +(\d+) +(\d+) +(\d+)% +[\d.]+ +[\d.]+ +[\d.]+ +(\d+) +(\d+)/gm),
+    ]
+    expect(rows.map(([, scenario, users]) => `${scenario} ${users}`)).toEqual([
+      'get 50',
+      'list 50',
+      'order 50',
+      'order3 50',
+      'mix 25',
+      'mix 200',
+      'mix paced 200',
+      'hot 200',
+    ])
+    for (const [row, , , serviceRps, yardstickRps, ratio, errors, yardstickErrors] of rows) {
+      for (const value of [serviceRps, yardstickRps, ratio]) expect(Number(value), row).toBeGreaterThan(0)
+      expect([errors, yardstickErrors], row).toEqual(['0', '0'])
+    }
+    expect(output).toMatch(
+      /no oversell: \d+\/1000 sold; 5xx\+conn errors 0, books balance; yardstick no oversell: \d+\/1000 sold; 5xx\+conn errors 0/,
+    )
+    expect(output).not.toContain('raw pg')
+    // About 40 s alone: two fresh databases, the service through tsx, then 16 slices and mix paced.
+  }, 120_000)
 })
 
 describe('npm run bench -- --baseline', () => {
