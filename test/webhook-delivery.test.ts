@@ -349,6 +349,8 @@ describe('observability', () => {
     const endpoint = await createEndpoint(api, hooks.url, ['product.created'])
     const before = await metrics()
     for (let i = 0; i < 3; i += 1) await createProduct(api)
+    // Every event fanned out (the outbox joins the writes of 20 ms), so all three deliveries exist.
+    await api.app.outbox.drain()
     await hooks.waitFor((requests) => requests.length >= 2)
 
     const backlog = await metrics()
