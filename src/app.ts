@@ -6,6 +6,7 @@ import { registerModules } from './modules.js'
 import access from './plugins/access.js'
 import admin from './plugins/admin.js'
 import catalogueCache from './plugins/catalogue-cache.js'
+import catalogueListener from './plugins/catalogue-listener.js'
 import db from './plugins/db.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import connections from './plugins/connections.js'
@@ -82,6 +83,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(jsonBody)
   await app.register(db, { database: config.database })
   await app.register(catalogueCache)
+  await app.register(catalogueListener, { database: config.database })
   await app.register(idempotency, { config })
   await app.register(openapi, { version })
   await app.register(admin)

@@ -1,10 +1,10 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDb } from '../src/db/connect.js'
-import { migrateTo } from '../src/db/migrate.js'
+import { migrateTo, migrateToLatest } from '../src/db/migrate.js'
 import type { Db } from '../src/db/types.js'
 import { startTestApp } from './helpers/app.js'
-import { createTestDatabase, type TestDatabase } from './helpers/database.js'
+import { createTestDatabase, TEST_DIALECT, type TestDatabase } from './helpers/database.js'
 
 const databaseConfig = (url: string) => ({ url, poolSize: 2, statementTimeoutMs: 0, connectTimeoutMs: 5000 })
 
@@ -89,6 +89,31 @@ describe('migrations keep the data written by older schemas', () => {
       ])
     } finally {
       await api.close()
+    }
+  })
+})
+
+describe('0007: the catalogue notifications', () => {
+  it('when it is undone and done again, then the triggers go and come back (none on SQLite)', async () => {
+    const database = await createTestDatabase()
+    const db = createDb(databaseConfig(database.url))
+    const triggers = async () => {
+      if (TEST_DIALECT === 'sqlite') return []
+      const { rows } = await sql<{ name: string }>`select tgname as name from pg_trigger
+        where tgrelid = 'products'::regclass and not tgisinternal order by tgname`.execute(db)
+      return rows.map((row) => row.name)
+    }
+    const all = ['delete', 'insert', 'truncate', 'update'].map((event) => `products_catalogue_${event}`)
+    try {
+      await migrateToLatest(db)
+      expect(await triggers()).toEqual(TEST_DIALECT === 'sqlite' ? [] : all)
+      await migrateTo(db, '0006_events_and_webhooks')
+      expect(await triggers()).toEqual([])
+      await migrateToLatest(db)
+      expect(await triggers()).toEqual(TEST_DIALECT === 'sqlite' ? [] : all)
+    } finally {
+      await db.destroy()
+      await database.drop()
     }
   })
 })

@@ -7,6 +7,7 @@ import * as orderLines from './migrations/0003_order_lines.js'
 import * as idempotencyKeys from './migrations/0004_idempotency_keys.js'
 import * as ledgerAndHolds from './migrations/0005_ledger_and_holds.js'
 import * as eventsAndWebhooks from './migrations/0006_events_and_webhooks.js'
+import * as catalogueNotify from './migrations/0007_catalogue_notify.js'
 
 // Listed explicitly (not read from disk) so the same list works from src/ under tsx and vitest
 // and from dist/ after a build. Add new migrations at the end; never edit a released one.
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004_idempotency_keys': idempotencyKeys,
   '0005_ledger_and_holds': ledgerAndHolds,
   '0006_events_and_webhooks': eventsAndWebhooks,
+  '0007_catalogue_notify': catalogueNotify,
 }
 
 /** Every migration, in the order they run. */

@@ -145,6 +145,38 @@ async function metricsPlugin(app: FastifyInstance) {
     (stats) => stats.lockTimeouts,
   )
 
+  // The catalogue cache (docs/catalogue-cache.md): lookups answered from memory or not, by kind.
+  const catalogueLookups = (name: string, help: string, count: (kind: 'product' | 'page') => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['kind'] as const,
+      registers,
+      collect() {
+        this.reset()
+        for (const kind of ['product', 'page'] as const) this.inc({ kind }, count(kind))
+      },
+    })
+  const { stats } = app.catalogueCache
+  catalogueLookups(
+    'catalogue_cache_hits_total',
+    'GET /products/{id} and plain GET /products pages answered from the catalogue cache',
+    (kind) => (kind === 'product' ? stats.productHits : stats.pageHits),
+  )
+  catalogueLookups(
+    'catalogue_cache_misses_total',
+    'The same lookups read from the database (not kept, dropped by a write, or the cache not serving)',
+    (kind) => (kind === 'product' ? stats.productMisses : stats.pageMisses),
+  )
+  new Gauge({
+    name: 'catalogue_cache_serving',
+    help: '1 while the catalogue cache serves; on PostgreSQL 0 while its listener is down (reads go to the database)',
+    registers,
+    collect() {
+      this.set(app.catalogueCache.serving ? 1 : 0)
+    },
+  })
+
   new Gauge({
     name: 'service_ready',
     help: '1 when the service is ready (database answers, not shutting down), else 0; read at each scrape',
@@ -240,4 +272,4 @@ async function metricsPlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(metricsPlugin, { name: 'metrics', dependencies: ['db', 'shutdown'] })
+export default fp(metricsPlugin, { name: 'metrics', dependencies: ['db', 'shutdown', 'catalogue-cache'] })

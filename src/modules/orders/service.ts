@@ -56,7 +56,7 @@ function toOrders(rows: readonly OrderRow[], lines: readonly OrderLineRow[]): Or
 }
 
 /*
- * The use cases that take or return stock take the app's catalogue cache (undefined on PostgreSQL)
+ * The use cases that take or return stock take the app's catalogue cache
  * and hand it to the products repository, which tells it before the stock changes.
  */
 

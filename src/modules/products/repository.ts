@@ -5,11 +5,11 @@ import type { CatalogueCache } from './catalogue-cache.js'
 import { recordEvents } from '../events/repository.js'
 import { eventOf, stockCrossings } from '../events/service.js'
 import { MAX_STOCK, Product, toProduct } from './schemas.js'
-import { inTransaction } from '../../db/transaction.js'
+import { afterTransactionEnds, inTransaction } from '../../db/transaction.js'
 
 /**
  * SQL for products. Every function takes `db` or a transaction as its first argument; those that
- * write take the catalogue cache next (undefined on PostgreSQL), and they are the only code that
+ * write take the catalogue cache next, and they are the only code that
  * writes the products table (test/sqlite/catalogue-cache.test.ts checks it). Each records, in its
  * transaction, what the change means: ledger movements for stock, and events (product.created,
  * product.updated, product.deleted, and stock.low / stock.depleted / stock.replenished when the
@@ -19,7 +19,9 @@ import { inTransaction } from '../../db/transaction.js'
 /**
  * A write to products, with the catalogue cache told first. On SQLite both run in one transaction
  * (a savepoint of the open batch, see group-commit.ts), so no reader can keep what it read between
- * the notice and the write.
+ * the notice and the write. On PostgreSQL readers run beside the write: one may read the rows
+ * before the commit and keep them after the notice, so the cache is told again once the outermost
+ * transaction has ended, before the use case answers (catalogue-cache.ts).
  */
 async function writeProducts<T>(
   db: Db,
@@ -29,7 +31,10 @@ async function writeProducts<T>(
 ): Promise<T> {
   // Always in a transaction: a change of stock and its movement in the ledger commit together.
   return inTransaction(db, async (trx) => {
-    if (catalogueCache) notice(catalogueCache)
+    if (catalogueCache) {
+      notice(catalogueCache)
+      if (catalogueCache.noticesAfterWrites) afterTransactionEnds(trx, () => notice(catalogueCache))
+    }
     return write(trx)
   })
 }

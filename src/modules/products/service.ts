@@ -1,3 +1,4 @@
+import { sqliteHandleOf } from '../../db/connect.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import type { Transaction } from 'kysely'
 import type { Database, Db } from '../../db/types.js'
@@ -12,10 +13,11 @@ import { toProduct, type Product, type ProductCreate, type ProductUpdate } from 
 import { inTransaction } from '../../db/transaction.js'
 
 /*
- * Each use case takes the app's catalogue cache last (app.catalogueCache: undefined on PostgreSQL).
- * Reads look it up first and keep what they read; writes hand it to the repository, which tells it
- * before writing. A script in another process passes none: the servers' caches see its writes
- * through SQLite's data_version (catalogue-cache.ts).
+ * Each use case takes the app's catalogue cache last (app.catalogueCache). Reads look it up first
+ * and keep what they read; writes hand it to the repository, which tells it before writing. A
+ * script in another process passes none: the servers' caches see its writes through SQLite's
+ * data_version, or on PostgreSQL through the notifications of the products trigger
+ * (catalogue-cache.ts).
  */
 
 const skuTaken = () => new DomainError('SKU_TAKEN', 'Product with this SKU already exists')
@@ -69,11 +71,11 @@ async function readAndKeepProduct(
   catalogueCache: CatalogueCache | undefined,
 ): Promise<Representation<Product>> {
   return db.connection().execute(async (conn) => {
-    const version = catalogueCache?.syncWithOtherWriters()
+    const mark = catalogueCache?.beginRead()
     const row = await products.findLiveProduct(conn, id)
     if (!row) throw notFound.product()
     const product = representationOf(toProduct(row))
-    catalogueCache?.keepProduct(product, version!)
+    catalogueCache?.keepProduct(product, mark!)
     return product
   })
 }
@@ -91,9 +93,8 @@ export async function listProducts(
   if (filter && (filter.q !== undefined || filter.belowThreshold)) return readProductsPage(db, page, filter)
   if (!catalogueCache) return readProductsPage(db, page)
   const key = `${page.limit}:${page.offset}:${page.afterId ?? ''}`
-  const cached = catalogueCache.page(key)
-  const cachedTotal = catalogueCache.total()
-  if (cached && cachedTotal !== undefined) return answer(cached, cachedTotal)
+  const cached = catalogueCache.pageAndTotal(key)
+  if (cached) return answer(cached.page, cached.total)
   // A page that a write dropped is wanted by many clients at once: they share one read.
   return catalogueCache.shared(key, () => readAndKeepPage(db, page, key, catalogueCache))
 }
@@ -108,7 +109,8 @@ const answer = (items: CachedPage, total: number): ProductsPage => ({
 /*
  * Both queries on one connection, back to back: once the first has run (on SQLite, after any
  * pending write has committed), no write from this process lands before the second, nor before
- * the page is kept.
+ * the page is kept. On PostgreSQL writes do land meanwhile: the cache keeps nothing a notice since
+ * beginRead concerns (catalogue-cache.ts).
  */
 
 async function readProductsPage(db: Db, page: Page, filter?: products.ProductFilter): Promise<ProductsPage> {
@@ -121,24 +123,33 @@ async function readProductsPage(db: Db, page: Page, filter?: products.ProductFil
 
 async function readAndKeepPage(db: Db, page: Page, key: string, catalogueCache: CatalogueCache): Promise<ProductsPage> {
   return db.connection().execute(async (conn) => {
-    const version = catalogueCache.syncWithOtherWriters()
+    const mark = catalogueCache.beginRead()
     let items = catalogueCache.page(key)
     if (!items) {
-      const built = await products.listLiveProductsJson(conn, page)
-      catalogueCache.keepPage(key, (items = { ...built, limit: page.limit }), version)
+      const built = sqliteHandleOf(db)
+        ? await products.listLiveProductsJson(conn, page)
+        : pageJsonOf((await products.listLiveProducts(conn, page)).map(toProduct))
+      catalogueCache.keepPage(key, (items = { ...built, limit: page.limit }), mark)
     }
     let total = catalogueCache.total()
     if (total === undefined) {
       total = await countWithCache(db, 'products', () => products.countLiveProducts(conn))
       // A large count may come from countWithCache's memory, up to a second old: it is not kept
       // here, where nothing would age it.
-      if (total <= LARGE_COUNT) catalogueCache.keepTotal(total, version)
+      if (total <= LARGE_COUNT) catalogueCache.keepTotal(total, mark)
     }
     return answer(items, total)
   })
 }
 
 const jsonOf = (items: Product[]) => ({ json: JSON.stringify(items), ...contentsOf(items) })
+
+/** A page as the cache keeps it, built in JavaScript (listLiveProductsJson is SQLite's). */
+const pageJsonOf = (items: Product[]) => ({
+  json: Buffer.from(JSON.stringify(items)),
+  firstId: items[0]?.id,
+  ...contentsOf(items),
+})
 
 /**
  * PUT/PATCH. With conditions (If-Match, If-None-Match), the product is locked and its current
