@@ -9,7 +9,8 @@ import { fanOut, hasEventsToFanOut, purgeEvents } from '../modules/events/reposi
  *   EVENT_BUS_URL is set), a batch at a time (events/repository.ts: fanOut). It runs a moment after
  *   any write request of this instance has been answered (so its transaction has committed), and
  *   every POLL_MS besides for the events other instances wrote. Each fan-out then wakes whoever
- *   listens (the webhook dispatcher, the bus publisher). Wake-ups within 20 ms share one fan-out.
+ *   listens (the webhook dispatcher, the bus publisher) if it made them work. Wake-ups within
+ *   WAKE_DELAY_MS share one fan-out.
  * - Retention: every PURGE_EVERY_MS, events older than EVENT_RETENTION_DAYS are deleted in
  *   batches, except those still waiting for a delivery or for the bus.
  * Neither overlaps itself; a failure (database down) is logged and the next tick tries again. On
@@ -20,14 +21,14 @@ const POLL_MS = 250
 const PURGE_EVERY_MS = 60 * 60 * 1000
 const PURGE_FIRST_AFTER_MS = 60 * 1000
 const CLOSE_GRACE_MS = 1000
-const WAKE_DELAY_MS = 20
+const WAKE_DELAY_MS = 50
 
 export interface Outbox {
   /** Fans out soon (within WAKE_DELAY_MS, joined with other wake-ups). */
   wake(): void
   /** Fans out every event written so far, now: how many it fanned out. For tests and the load test's end. */
   drain(): Promise<number>
-  /** Called after each fan-out that found events (the dispatcher and the bus publisher wake up). */
+  /** Called after each fan-out that made deliveries or bus entries (the dispatcher and the bus publisher wake up). */
   onFannedOut(listener: () => void): void
   /** Wakes the listeners now: a delivery was made due by hand (POST /webhook-deliveries/{id}/retry). */
   notify(): void
@@ -53,13 +54,15 @@ async function outboxPlugin(app: FastifyInstance, { events }: { events: EventsCo
 
   const fanOutAll = async (): Promise<number> => {
     let total = 0
+    let work = 0
     if (!(await hasEventsToFanOut(app.db))) return 0
     for (;;) {
       const done = await fanOut(app.db, { bus: events.busUrl !== '' })
-      total += done
-      if (done < 500 || stopped) break
+      total += done.events
+      work += done.deliveries + done.busEntries
+      if (done.events < 500 || stopped) break
     }
-    if (total > 0) for (const listener of listeners) listener()
+    if (work > 0) for (const listener of listeners) listener()
     return total
   }
 
@@ -88,16 +91,17 @@ async function outboxPlugin(app: FastifyInstance, { events }: { events: EventsCo
       )
       .finally(() => {
         running = undefined
-        if (again && !stopped) {
+        if (again) {
           again = false
-          run().catch(() => {})
+          wake()
         }
       })
     return running
   }
 
-  // Wake-ups within WAKE_DELAY_MS share one fan-out: under load, one transaction takes the events
-  // of many orders instead of one each, and the orders' own writes keep the database to themselves.
+  // Wake-ups within WAKE_DELAY_MS share one fan-out, and one that came during a fan-out waits as
+  // long after it: under load, one transaction takes the events of many orders (each fan-out has
+  // a fixed cost of a few statements and its commit), and the orders keep the database to themselves.
   let wakeTimer: NodeJS.Timeout | undefined
   const wake = () => {
     if (wakeTimer || stopped) return

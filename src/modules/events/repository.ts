@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 import { PostgresAdapter, sql, type Transaction } from 'kysely'
 import type { Database, Db, EventRow, EventType } from '../../db/types.js'
 import { inTransaction } from '../../db/transaction.js'
@@ -18,9 +18,20 @@ export interface NewEvent {
   payload: string
 }
 
+// Random bytes for event ids, drawn from the CSPRNG a pool at a time: one randomBytes call per
+// event cost more than writing the event.
+const ID_RANDOM_BYTES = 12
+const idPool = Buffer.alloc(ID_RANDOM_BYTES * 256)
+let idPoolOffset = idPool.length
+
 /** `evt_` + the time in base 36 (so ids roughly sort by time when read) + 16 random base64url characters. */
 export function newEventId(now = Date.now()): string {
-  return `evt_${now.toString(36)}${randomBytes(12).toString('base64url')}`
+  if (idPoolOffset === idPool.length) {
+    randomFillSync(idPool)
+    idPoolOffset = 0
+  }
+  const random = idPool.toString('base64url', idPoolOffset, (idPoolOffset += ID_RANDOM_BYTES))
+  return `evt_${now.toString(36)}${random}`
 }
 
 /** Writes events in the caller's transaction. A SQL template: an order's event is on the hottest write. */
@@ -73,14 +84,20 @@ export function subscribes(endpointEvents: string, type: string): boolean {
   return types.includes('*') || types.includes(type)
 }
 
+export interface FanOutResult {
+  events: number
+  deliveries: number
+  busEntries: number
+}
+
 /**
  * Fans out up to `limit` new events, oldest first, in one transaction: a pending delivery for each
  * enabled endpoint subscribed to the event's type that existed when the event was written, and a
  * bus entry when `bus`; then marks them fanned out. On PostgreSQL the events are claimed with
  * FOR UPDATE SKIP LOCKED, so instances fanning out at once take different events; deliveries are
- * unique per endpoint and event besides. Returns how many events it fanned out.
+ * unique per endpoint and event besides. Returns how many events, deliveries and bus entries it made.
  */
-export async function fanOut(db: Db, { bus, limit = 500 }: { bus: boolean; limit?: number }): Promise<number> {
+export async function fanOut(db: Db, { bus, limit = 500 }: { bus: boolean; limit?: number }): Promise<FanOutResult> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   return inTransaction(db, async (trx) => {
     const events = await trx
@@ -91,7 +108,7 @@ export async function fanOut(db: Db, { bus, limit = 500 }: { bus: boolean; limit
       .limit(limit)
       .$if(postgres, (query) => query.forUpdate().skipLocked())
       .execute()
-    if (events.length === 0) return 0
+    if (events.length === 0) return { events: 0, deliveries: 0, busEntries: 0 }
     const now = new Date().toISOString()
     const endpoints = await trx
       .selectFrom('webhook_endpoints')
@@ -130,16 +147,16 @@ export async function fanOut(db: Db, { bus, limit = 500 }: { bus: boolean; limit
         .onConflict((oc) => oc.column('event_seq').doNothing())
         .execute()
     }
-    await trx
-      .updateTable('events')
-      .set({ fanned_out_at: now })
-      .where(
-        'seq',
-        'in',
-        events.map((event) => Number(event.seq)),
-      )
-      .execute()
-    return events.length
+    // One SQL text whatever the batch's size (a list of its seqs would be a new statement to
+    // prepare each time). SQLite: the batch is the first unfanned events by seq, so the range
+    // holds no other unfanned one. PostgreSQL: other instances may hold events inside the range.
+    await (
+      postgres
+        ? sql`update events set fanned_out_at = ${now} where seq = any(${events.map((event) => Number(event.seq))})`
+        : sql`update events set fanned_out_at = ${now}
+          where seq between ${events[0]!.seq} and ${events.at(-1)!.seq} and fanned_out_at is null`
+    ).execute(trx)
+    return { events: events.length, deliveries: deliveries.length, busEntries: bus ? events.length : 0 }
   })
 }
 
