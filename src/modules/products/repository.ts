@@ -1,10 +1,11 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely'
-import type { Database, Db, MovementReason, ProductRow, StockMovementRow } from '../../db/types.js'
+import type { Database, Db, MovementReason, OrderRow, ProductRow, StockMovementRow } from '../../db/types.js'
 import type { Page, PageContents } from '../../shared/pagination.js'
 import type { CatalogueCache } from './catalogue-cache.js'
-import { recordEvents } from '../events/repository.js'
+import { recordEvents, type NewEvent } from '../events/repository.js'
 import { eventOf, stockCrossings } from '../events/service.js'
 import { MAX_STOCK, Product, toProduct } from './schemas.js'
+import { MAX_TOTAL_CENTS } from '../../shared/money.js'
 import { afterTransactionEnds, inTransaction } from '../../db/transaction.js'
 
 /**
@@ -383,6 +384,112 @@ export async function takeStock(
       const row = rows[0]
       if (row) await recordStockEvents(trx, row, row.stock + quantity, now)
       return row
+    },
+  )
+}
+
+/**
+ * A write to products that is one statement, atomic by itself, so it opens no transaction: outside
+ * one it runs in autocommit (one round trip, its row locks held only for its own commit), inside
+ * one it is a statement of it. The catalogue cache is told as writeProducts tells it: before the
+ * write, and on PostgreSQL again once the outermost transaction has ended, which, outside one, is
+ * once the statement has returned (or failed).
+ */
+async function writeProductsInOneStatement<T>(
+  db: Db,
+  catalogueCache: CatalogueCache | undefined,
+  notice: (catalogueCache: CatalogueCache) => void,
+  write: (db: Db) => Promise<T>,
+): Promise<T> {
+  if (!catalogueCache) return write(db)
+  notice(catalogueCache)
+  if (!catalogueCache.noticesAfterWrites) return write(db)
+  if (db.isTransaction) {
+    afterTransactionEnds(db as Transaction<Database>, () => notice(catalogueCache))
+    return write(db)
+  }
+  try {
+    return await write(db)
+  } finally {
+    notice(catalogueCache)
+  }
+}
+
+/** Where the order's id and prices go in the payload of its order.created event (see placeOneLineOrder). */
+export const ORDER_MARKS = { id: '$order_id', unitPrice: '$unit_price', total: '$total' } as const
+
+/** A one-line order to place in one statement. */
+export interface OneLineOrder {
+  product_id: number
+  quantity: number
+  expires_at: string | null
+  actor: string | null
+  /** Its order.created event; in the payload, ORDER_MARKS (JSON strings) stand for what only the statement knows. */
+  event: NewEvent
+}
+
+/**
+ * PostgreSQL: places a one-line order in one statement: takes the stock (the conditional UPDATE of
+ * takeStock), inserts the order, its line, its ledger movement and its order.created event, and
+ * returns the order's row. Undefined, having changed nothing, when the take would be refused
+ * (missing or deleted product, too little stock), would cross a stock line (its stock.low or
+ * stock.depleted event is written by takeStock), or the total would exceed MAX_TOTAL_CENTS: the
+ * caller then places the order the usual way, which says why or writes those events.
+ *
+ * The event's marks become the order's id and the prices as fromCents gives them, and as
+ * JSON.stringify prints them: every price and total has at most 15 significant digits (below
+ * MAX_TOTAL_CENTS), so JavaScript prints the shortest decimal of cents / 100, which is the exact
+ * numeric value with its trailing zeros trimmed (10, 0.5, 9.99).
+ */
+export async function placeOneLineOrder(
+  db: Db,
+  catalogueCache: CatalogueCache | undefined,
+  order: OneLineOrder,
+  now: string,
+): Promise<OrderRow | undefined> {
+  const { product_id: id, quantity: q } = order
+  const mark = (name: keyof typeof ORDER_MARKS) => JSON.stringify(ORDER_MARKS[name])
+  return writeProductsInOneStatement(
+    db,
+    catalogueCache,
+    (catalogueCache) => catalogueCache.changed(id),
+    async (db) => {
+      // The take matches only if it crosses no stock line (events/service.ts, stockCrossings): it
+      // leaves some stock, and stays on the side of the threshold it was on. The total is checked
+      // in numeric, which cannot overflow whatever the price. Parameters are cast: in INSERT ...
+      // SELECT nothing else tells PostgreSQL their types.
+      const { rows } = await sql<OrderRow>`with taken as (
+          update products set stock = stock - ${q}::bigint, updated_at = ${now}::timestamptz
+          where id = ${id}::bigint and deleted_at is null and stock > ${q}::bigint
+            and (low_stock_threshold is null or stock < low_stock_threshold
+              or stock - ${q}::bigint >= low_stock_threshold)
+            and price_cents::numeric * ${q} <= ${MAX_TOTAL_CENTS}
+          returning id, price_cents, stock
+        ), placed as (
+          insert into orders (product_id, quantity, status, unit_price_cents, total_cents, expires_at, created_at, updated_at)
+          select id, ${q}::integer, 'PENDING', price_cents, price_cents * ${q}::bigint, ${order.expires_at}::timestamptz,
+            ${now}::timestamptz, ${now}::timestamptz
+          from taken
+          returning *
+        ), line as (
+          insert into order_lines (order_id, line_no, product_id, quantity, unit_price_cents)
+          select id, 1, product_id, quantity, unit_price_cents from placed
+        ), movement as (
+          insert into stock_movements (product_id, delta, stock_after, reason, order_id, actor, created_at)
+          select taken.id, -${q}::bigint, taken.stock, 'order_placed', placed.id, ${order.actor}::text, ${now}::timestamptz
+          from taken cross join placed
+        ), event as (
+          insert into events (id, type, payload, created_at)
+          select ${order.event.id}::text, ${order.event.type}::text,
+            replace(replace(replace(${order.event.payload}::text,
+              ${mark('id')}::text, placed.id::text),
+              ${mark('unitPrice')}::text, trim_scale(placed.unit_price_cents * 0.01)::text),
+              ${mark('total')}::text, trim_scale(placed.total_cents * 0.01)::text),
+            ${now}::timestamptz
+          from placed
+        )
+        select * from placed`.execute(db)
+      return rows[0]
     },
   )
 }
