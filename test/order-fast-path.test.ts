@@ -352,6 +352,22 @@ describe.runIf(postgres)('a one-line order on PostgreSQL is one statement', () =
     expect(sent.filter((statement) => ORDER_WRITE.test(statement.text))).toHaveLength(1)
   })
 
+  it('when the order is refused (too little stock, no such product), then the one statement answers it: nothing else is sent', async () => {
+    const product = await createProductWith({ stock: 2 })
+    const sent = await statementsDuring(async () => {
+      const short = await api.request('POST', '/orders', { product_id: product.id, quantity: 3 })
+      expect(short.status).toBe(409)
+      expect(short.body).toEqual({ detail: 'Insufficient stock. Available: 2, Requested: 3' })
+      const missing = await api.request('POST', '/orders', { product_id: 987_654_321, quantity: 1 })
+      expect(missing.status).toBe(404)
+      expect(missing.body).toEqual({ detail: 'Product not found' })
+    })
+    const writes = sent.filter((statement) => ORDER_WRITE.test(statement.text))
+    expect(writes).toHaveLength(2)
+    expect(writes.every((statement) => /^with taken as/.test(statement.text.trim()))).toBe(true)
+    expect(sent.some((statement) => /^\s*(begin|rollback)\b/i.test(statement.text))).toBe(false)
+  })
+
   it('when the take would cross a stock line, then the one statement places nothing and the usual transaction does it all', async () => {
     const product = await createProductWith({ stock: 3 })
     const sent = await statementsDuring(async () => {

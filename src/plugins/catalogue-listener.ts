@@ -19,6 +19,8 @@ const HEARTBEAT_TIMEOUT_MS = 2000
 // Reconnection: 50 ms after a loss, then twice as long after each failed try, up to a second.
 const FIRST_RETRY_MS = 50
 const MAX_RETRY_MS = 1000
+// More notices than this arriving together drop the whole cache rather than each what it names.
+const MAX_NOTICES = 100
 // How long close() waits for the server to see the connection off before dropping the socket.
 const END_TIMEOUT_MS = 500
 
@@ -53,6 +55,8 @@ export class CatalogueListener {
   readonly #pingPrefix = `ping ${randomUUID()} `
   #pings = 0
   #awaitedPing: { ping: string; arrived: () => void } | undefined
+  // Notifications received and not applied yet (#apply).
+  #pending: string[] = []
 
   constructor(database: DatabaseConfig, cache: CatalogueCache, log: FastifyBaseLogger) {
     this.#database = database
@@ -148,13 +152,29 @@ export class CatalogueListener {
     this.#schedule(() => void this.#heartbeat(client), HEARTBEAT_INTERVAL_MS)
   }
 
-  /** `changed:7,removed:9`, `added:12`, `all`, or a heartbeat's ping; anything else drops everything. */
+  /**
+   * `changed:7`, `added:12`, `removed:9` (or several, comma-separated), `all`, or a heartbeat's
+   * ping; anything else drops everything. The notices that arrive together (one read from the
+   * socket) are applied together, before any other I/O is handled: more than MAX_NOTICES drop the
+   * whole cache instead (a statement that changed many products sends one per row).
+   */
   #apply(payload: string): void {
     if (payload.startsWith('ping ')) {
       if (payload === this.#awaitedPing?.ping) this.#awaitedPing.arrived()
       return
     }
-    for (const notice of payload.split(',')) {
+    if (this.#pending.length === 0) queueMicrotask(() => this.#applyPending())
+    this.#pending.push(payload)
+  }
+
+  #applyPending(): void {
+    const payloads = this.#pending
+    this.#pending = []
+    if (payloads.length > MAX_NOTICES) {
+      this.#cache.dropAll()
+      return
+    }
+    for (const notice of payloads.join(',').split(',')) {
       const [kind, text] = notice.split(':')
       const id = Number(text)
       if (!Number.isSafeInteger(id)) this.#cache.dropAll()

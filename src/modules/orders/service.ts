@@ -191,13 +191,17 @@ async function placeInOneStatement(
     items: draft.items.map((item) => ({ ...item, unit_price: unitPrice, total })),
   }
   const event = eventOf('order.created', marked, now)
-  const row = await inventory.placeOneLineOrder(
+  const { order: row, seen } = await inventory.placeOneLineOrder(
     db,
     catalogueCache,
     { ...line, expires_at: expiresAt, actor, event },
     now,
   )
-  return row && toOrder(row, [{ order_id: row.id, line_no: 1, ...line, unit_price_cents: row.unit_price_cents! }])
+  if (row) return toOrder(row, [{ order_id: row.id, line_no: 1, ...line, unit_price_cents: row.unit_price_cents! }])
+  // Refused as of the statement's snapshot: the answer the usual way would give at that moment.
+  if (!seen?.live) throw notFound.product()
+  if (seen.stock < quantity) throw insufficientStock(product_id, seen.stock, quantity, 1)
+  return undefined
 }
 
 /**
@@ -236,7 +240,11 @@ function lineMovements(
 async function whyNotTaken(trx: Transaction<Database>, productId: number, demand: number, lineCount: number) {
   const product = await inventory.findLiveProduct(trx, productId)
   if (!product) return notFound.product()
-  const counts = `Available: ${product.stock}, Requested: ${demand}`
+  return insufficientStock(productId, product.stock, demand, lineCount)
+}
+
+function insufficientStock(productId: number, available: number, demand: number, lineCount: number) {
+  const counts = `Available: ${available}, Requested: ${demand}`
   return new DomainError(
     'INSUFFICIENT_STOCK',
     lineCount === 1 ? `Insufficient stock. ${counts}` : `Insufficient stock for product ${productId}. ${counts}`,

@@ -55,7 +55,7 @@ type Invalidation =
  *
  * On PostgreSQL (`new CatalogueCache()`), readers run beside writers and other instances write the
  * same database, so (docs/catalogue-cache.md):
- * - the writer's notice comes again once its transaction has ended (repository.ts, writeProducts),
+ * - the writer's notice comes again once its transaction has ended (repository.ts, writeProducts and writeProductsInOneStatement),
  *   before its caller answers: what a read kept meanwhile is dropped;
  * - every committed change reaches every instance as a notification (plugins/catalogue-listener.ts,
  *   from the trigger of migration 0007, whoever wrote), which applies the same notices;

@@ -418,6 +418,16 @@ async function writeProductsInOneStatement<T>(
 /** Where the order's id and prices go in the payload of its order.created event (see placeOneLineOrder). */
 export const ORDER_MARKS = { id: '$order_id', unitPrice: '$unit_price', total: '$total' } as const
 
+/**
+ * What placeOneLineOrder did: the order it placed; or, when it placed none, the product as the
+ * statement saw it (its snapshot, from before any concurrent change it may have waited for), or
+ * undefined when there is no such product.
+ */
+export type OneLineOrderResult =
+  { order: OrderRow; seen?: never } | { order?: never; seen?: { stock: number; live: boolean } }
+
+type Nullable<T> = { [K in keyof T]: T[K] | null }
+
 /** A one-line order to place in one statement. */
 export interface OneLineOrder {
   product_id: number
@@ -431,10 +441,12 @@ export interface OneLineOrder {
 /**
  * PostgreSQL: places a one-line order in one statement: takes the stock (the conditional UPDATE of
  * takeStock), inserts the order, its line, its ledger movement and its order.created event, and
- * returns the order's row. Undefined, having changed nothing, when the take would be refused
- * (missing or deleted product, too little stock), would cross a stock line (its stock.low or
- * stock.depleted event is written by takeStock), or the total would exceed MAX_TOTAL_CENTS: the
- * caller then places the order the usual way, which says why or writes those events.
+ * returns the order's row. Changes nothing when the take would be refused (missing or deleted
+ * product, too little stock), would cross a stock line (its stock.low or stock.depleted event is
+ * written by takeStock), or the total would exceed MAX_TOTAL_CENTS; it then returns the product as
+ * the statement's snapshot saw it, so that the caller can refuse at once what the snapshot already
+ * refuses (a refusal costs one round trip, like an order) and places anything else the usual
+ * way, which says why or writes those events.
  *
  * The event's marks become the order's id and the prices as fromCents gives them, and as
  * JSON.stringify prints them: every price and total has at most 15 significant digits (below
@@ -446,7 +458,7 @@ export async function placeOneLineOrder(
   catalogueCache: CatalogueCache | undefined,
   order: OneLineOrder,
   now: string,
-): Promise<OrderRow | undefined> {
+): Promise<OneLineOrderResult> {
   const { product_id: id, quantity: q } = order
   const mark = (name: keyof typeof ORDER_MARKS) => JSON.stringify(ORDER_MARKS[name])
   return writeProductsInOneStatement(
@@ -458,7 +470,9 @@ export async function placeOneLineOrder(
       // leaves some stock, and stays on the side of the threshold it was on. The total is checked
       // in numeric, which cannot overflow whatever the price. Parameters are cast: in INSERT ...
       // SELECT nothing else tells PostgreSQL their types.
-      const { rows } = await sql<OrderRow>`with taken as (
+      const { rows } = await sql<
+        Nullable<OrderRow> & { seen_stock: number | null; seen_live: boolean | null }
+      >`with taken as (
           update products set stock = stock - ${q}::bigint, updated_at = ${now}::timestamptz
           where id = ${id}::bigint and deleted_at is null and stock > ${q}::bigint
             and (low_stock_threshold is null or stock < low_stock_threshold
@@ -487,9 +501,14 @@ export async function placeOneLineOrder(
               ${mark('total')}::text, trim_scale(placed.total_cents * 0.01)::text),
             ${now}::timestamptz
           from placed
+        ), seen as (
+          select stock, deleted_at is null as live from products where id = ${id}::bigint
         )
-        select * from placed`.execute(db)
-      return rows[0]
+        select placed.*, seen.stock as seen_stock, seen.live as seen_live
+        from (select) as one left join placed on true left join seen on true`.execute(db)
+      const { seen_stock, seen_live, ...placed } = rows[0]!
+      if (placed.id !== null) return { order: placed as OrderRow }
+      return { seen: seen_stock === null ? undefined : { stock: Number(seen_stock), live: seen_live! } }
     },
   )
 }
