@@ -50,6 +50,12 @@ export function openSqlite(path: string): SQLite.Database {
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
+  // Every write runs in a savepoint of the group commit's batch (group-commit.ts), and SQLite keeps
+  // the pages a savepoint changes, to undo it, in a statement journal: a temporary file by
+  // default, written to on every page a write touches first. In memory it is a copy: an order with
+  // its line, movement and event cost 60 µs of SQLite's time with the file, 33 in memory. Temporary
+  // tables and sorts live in memory too; the service's queries sort through indexes.
+  sqlite.pragma('temp_store = memory')
   // A statement that finds the file locked by another process (a migration, a second instance) waits
   // up to 5 s, not failing at once. Except the group commit's BEGIN IMMEDIATE, the one statement
   // that waits for the write lock: it waits off the event loop instead (group-commit.ts).

@@ -7,7 +7,7 @@ import { startTestApp } from '../helpers/app.js'
 import { freePort, runScript, waitFor } from '../helpers/processes.js'
 
 describe('SQLite file', () => {
-  it('when the database opens, then it is in WAL mode with full sync, foreign keys and a busy timeout', async () => {
+  it('when the database opens, then it is in WAL mode with full sync, foreign keys, a busy timeout and savepoint journals in memory', async () => {
     const api = await startTestApp()
     const pragma = async (name: string) => {
       const { rows } = await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(api.app.db)
@@ -17,6 +17,7 @@ describe('SQLite file', () => {
     expect(await pragma('synchronous')).toBe(2) // FULL: the WAL is synced at every commit
     expect(await pragma('foreign_keys')).toBe(1)
     expect(await pragma('busy_timeout')).toBe(5000) // the README's "5 s busy timeout"
+    expect(await pragma('temp_store')).toBe(2) // MEMORY: each write's savepoint journal
     await api.close()
   })
 
