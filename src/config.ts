@@ -32,6 +32,19 @@ export const EnvSchema = Type.Object({
     description:
       'PostgreSQL: longest a query may run before the server cancels it (0: no limit). Migrations have none.',
   }),
+  DATABASE_PREPARED_STATEMENTS: Type.Union([Type.Literal('true'), Type.Literal('false')], {
+    default: 'true',
+    description:
+      'PostgreSQL: prepare each SQL text once per connection (named statements) instead of parsing and planning it on every query. Set false behind a pooler in transaction mode that does not support them.',
+  }),
+  DATABASE_SYNCHRONOUS_COMMIT: Type.Union(
+    ['on', 'remote_apply', 'remote_write', 'local', 'off'].map((value) => Type.Literal(value)),
+    {
+      default: 'on',
+      description:
+        "PostgreSQL: the service's sessions' synchronous_commit. `on` (the default) answers a write once its commit is on disk; `off` answers sooner and may lose the last commits of a server crash (never corrupts).",
+    },
+  ),
   DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({
     default: 5000,
     minimum: 100,
@@ -278,6 +291,10 @@ export interface DatabaseConfig {
   readonly poolSize: number
   readonly statementTimeoutMs: number
   readonly connectTimeoutMs: number
+  /** PostgreSQL: named prepared statements (default true). */
+  readonly preparedStatements?: boolean
+  /** PostgreSQL: the sessions' synchronous_commit (default: the server's, `on` unless changed). */
+  readonly synchronousCommit?: string
 }
 
 /** The URL without its password, for messages and logs. */
@@ -408,6 +425,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       poolSize: env.DATABASE_POOL_SIZE,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      preparedStatements: env.DATABASE_PREPARED_STATEMENTS === 'true',
+      synchronousCommit: env.DATABASE_SYNCHRONOUS_COMMIT,
     }),
     webhookSecrets: Object.freeze(secrets.length > 0 ? secrets : [DEV_WEBHOOK_SECRET]),
     usingDevWebhookSecret: secrets.length === 0,

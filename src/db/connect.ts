@@ -137,6 +137,7 @@ function createPool(config: DatabaseConfig, options: CreateDbOptions = {}): pg.P
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     application_name: 'orders-inventory',
+    ...(config.synchronousCommit !== undefined && { options: `-c synchronous_commit=${config.synchronousCommit}` }),
     ...(config.statementTimeoutMs > 0 && {
       statement_timeout: config.statementTimeoutMs,
       // The server enforces statement_timeout only while it runs; a server that stopped answering
@@ -160,12 +161,13 @@ function createPool(config: DatabaseConfig, options: CreateDbOptions = {}): pg.P
  * being reused: its state is unknown, and a late reply could otherwise reach the next query.
  * Errors the server answered with (a SQLSTATE code) leave the connection usable.
  */
-function discardingBrokenConnections(pool: pg.Pool): PostgresPool {
+function discardingBrokenConnections(pool: pg.Pool, prepared: boolean): PostgresPool {
   return {
     connect: async () => {
       const client = await pool.connect()
       let broken: Error | undefined
       const query = (...args: Parameters<pg.PoolClient['query']>) => {
+        if (prepared) args = asPrepared(args)
         const result = (client.query as (...a: unknown[]) => unknown)(...args)
         if (result instanceof Promise) {
           result.catch((error: unknown) => {
@@ -179,6 +181,31 @@ function discardingBrokenConnections(pool: pg.Pool): PostgresPool {
     },
     end: () => pool.end(),
   }
+}
+
+// Named prepared statements: each SQL text gets a name the first time, and each connection parses
+// and plans a named statement once (pg sends Parse only the first time on that connection),
+// instead of on every query: the one-statement order is five statements in one, costly to plan.
+// The service runs a small, fixed set of texts; past MAX_PREPARED (SQL built with a varying number
+// of values) texts run unnamed. Schema changes (DDL) are never prepared; migrations run before the
+// pool serves any query.
+const MAX_PREPARED = 500
+const preparedNames = new Map<string, string>()
+
+function asPrepared(args: unknown[]): Parameters<pg.PoolClient['query']> {
+  const [text, values] = args
+  if (typeof text !== 'string' || !(values === undefined || Array.isArray(values)) || args.length > 2) {
+    return args as Parameters<pg.PoolClient['query']>
+  }
+  let name = preparedNames.get(text)
+  if (name === undefined) {
+    if (preparedNames.size >= MAX_PREPARED || !/^\s*(select|insert|update|delete|with)\b/i.test(text)) {
+      return args as Parameters<pg.PoolClient['query']>
+    }
+    name = `s${preparedNames.size + 1}`
+    preparedNames.set(text, name)
+  }
+  return [{ name, text, values: values as unknown[] | undefined }] as unknown as Parameters<pg.PoolClient['query']>
 }
 
 // The SQLite handle and driver behind each Kysely instance, by its adapter: transactions and
@@ -200,7 +227,7 @@ export function createDb(config: DatabaseConfig, options: CreateDbOptions = {}):
   if (dialectOf(config.url) === 'postgres') {
     const raw = createPool(config, options)
     options.onPool?.(raw)
-    const pool = discardingBrokenConnections(raw)
+    const pool = discardingBrokenConnections(raw, config.preparedStatements ?? true)
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   }
   const sqlite = openSqlite(sqlitePathFromUrl(config.url))
