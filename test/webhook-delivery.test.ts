@@ -177,7 +177,10 @@ describe('what is sent', () => {
     const all = await createEndpoint(api, everything.url)
     const product = await createProduct(api, { stock: 5 })
     const order = await createOrder(api, product.id, 2)
-    await everything.waitFor((requests) => requests.some((r) => typeOf(r) === 'order.created'))
+    // Deliveries run concurrently: product.created may arrive after order.created.
+    await everything.waitFor((requests) =>
+      ['product.created', 'order.created'].every((type) => requests.some((r) => typeOf(r) === type)),
+    )
     await orders.waitFor((requests) => requests.length >= 1)
     await api.app.outbox.drain()
     await api.app.eventDispatcher.runOnce()
