@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from './helpers/app.js'
 import { createOrder, createProduct } from './helpers/builders.js'
 import { TEST_DIALECT } from './helpers/database.js'
+import { sample } from './helpers/metrics.js'
 
 /*
  * The README: "On tables of over 10,000 rows, X-Total-Count may be up to a second old"
@@ -86,4 +87,48 @@ describe('X-Total-Count on a large table', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100))
     expect(await headerTotal()).toBe(before + 1)
   })
+})
+
+describe('a catalogue of over 10,000 products', () => {
+  it('when a page is kept and its count is fresh, then the page comes from the catalogue cache with that count', async () => {
+    const app = await startTestApp()
+    try {
+      const now = new Date().toISOString()
+      const own =
+        TEST_DIALECT === 'sqlite'
+          ? app.app.db
+          : new Kysely<Database>({
+              dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: app.databaseUrl, max: 1 }) }),
+            })
+      try {
+        await sql`
+          with recursive n(i) as (select 1 union all select i + 1 from n where i < ${ROWS})
+          insert into products (sku, name, price_cents, stock, created_at, updated_at)
+          select 'BULK-' || i, 'Bulk ' || i, 100, 5, ${now}, ${now} from n`.execute(own)
+      } finally {
+        if (own !== app.app.db) await own.destroy()
+      }
+      const pageHits = async () =>
+        sample((await app.request('GET', '/metrics')).text, 'catalogue_cache_hits_total', { kind: 'page' })
+      // A read keeps the page, and the count (over 10,000, slow enough) for a second; the next read
+      // is then a hit. On PostgreSQL the inserts' notifications may still be arriving (and each
+      // batch drops the cache): read until two reads in a row do that, for up to 10 s.
+      const deadline = Date.now() + 10_000
+      for (;;) {
+        const first = await app.request('GET', '/products?limit=100')
+        expect(first.headers['x-total-count']).toBe(String(ROWS))
+        const hitsBefore = await pageHits()
+        const second = await app.request('GET', '/products?limit=100')
+        const hit = (await pageHits()) - hitsBefore === 1
+        expect(second.headers['x-total-count']).toBe(String(ROWS))
+        if (hit) {
+          expect(second.text).toBe(first.text)
+          break
+        }
+        expect(Date.now(), 'never answered from the cache').toBeLessThan(deadline)
+      }
+    } finally {
+      await app.close()
+    }
+  }, 120_000)
 })

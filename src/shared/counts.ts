@@ -22,3 +22,9 @@ export async function countWithCache(scope: object, key: string, count: () => Pr
   else entries.delete(key)
   return total
 }
+
+/** The count countWithCache keeps in memory for `key`, if it is still fresh; never a query. */
+export function freshCount(scope: object, key: string): number | undefined {
+  const kept = cache.get(scope)?.get(key)
+  return kept && performance.now() - kept.at < FRESH_MS ? kept.total : undefined
+}

@@ -202,10 +202,13 @@ export class CatalogueCache {
     return this.#serving ? this.#total : undefined
   }
 
-  /** A request's lookup of a page and the total: both kept, or undefined. */
-  pageAndTotal(key: string): { page: CachedPage; total: number } | undefined {
+  /**
+   * A request's lookup of a page and the total: both kept, or undefined. A total too large to keep
+   * (LARGE_COUNT) may come from `largeTotal` instead, asked only when the page is kept.
+   */
+  pageAndTotal(key: string, largeTotal?: () => number | undefined): { page: CachedPage; total: number } | undefined {
     const page = this.page(key)
-    const total = this.total()
+    const total = this.total() ?? (page && largeTotal?.())
     if (page && total !== undefined) {
       this.stats.pageHits += 1
       return { page, total }

@@ -5,7 +5,7 @@ import type { Database, Db } from '../../db/types.js'
 import { DomainError, notFound } from '../../shared/errors.js'
 import { assertPreconditions, representationOf, type Conditions, type Representation } from '../../shared/etag.js'
 import { toCents } from '../../shared/money.js'
-import { countWithCache, LARGE_COUNT } from '../../shared/counts.js'
+import { countWithCache, freshCount, LARGE_COUNT } from '../../shared/counts.js'
 import { contentsOf, type Page, type PageContents } from '../../shared/pagination.js'
 import type { CachedPage, CatalogueCache } from './catalogue-cache.js'
 import * as products from './repository.js'
@@ -93,7 +93,9 @@ export async function listProducts(
   if (filter && (filter.q !== undefined || filter.belowThreshold)) return readProductsPage(db, page, filter)
   if (!catalogueCache) return readProductsPage(db, page)
   const key = `${page.limit}:${page.offset}:${page.afterId ?? ''}`
-  const cached = catalogueCache.pageAndTotal(key)
+  // Over LARGE_COUNT products the total is not kept with the pages but counted at most once a
+  // second (counts.ts): a kept page is answered with that count while it is fresh.
+  const cached = catalogueCache.pageAndTotal(key, () => freshCount(db, 'products'))
   if (cached) return answer(cached.page, cached.total)
   // A page that a write dropped is wanted by many clients at once: they share one read.
   return catalogueCache.shared(key, () => readAndKeepPage(db, page, key, catalogueCache))
