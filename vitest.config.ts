@@ -27,7 +27,8 @@ const SLOW_FILES: Record<string, string> = {
   'test/sqlite/durability.test.ts': 'a server process started in an empty folder, to see ./data/store.db created',
   'test/request-log.test.ts': 'a server process, for the log lines it writes',
   'test/rate-limit-default.test.ts': '5,000 writes (seconds of them), to show that no limit applies by default',
-  'test/total-count.test.ts': '200,000 rows inserted, so that counting them takes over 2 ms on any machine',
+  'test/total-count.test.ts':
+    '200,000 orders and 200,000 products inserted, so that counting them takes over 2 ms on any machine',
   'test/event-bus.test.ts': 'two server processes, and a private nats-server killed and restarted',
   'test/webhook-delivery-instances.test.ts':
     'server processes: one killed with SIGKILL mid-attempt and restarted, two sharing a database',
