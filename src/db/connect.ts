@@ -42,12 +42,30 @@ export function sqlitePathFromUrl(url: string): string {
   return match[1]
 }
 
+/**
+ * Switching a new file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+ * without its busy handler, when another process opening the same file holds a lock (two instances
+ * started together on a new database): tried again for up to 5 s. Only at start, so a blocking wait.
+ */
+function retryWhileBusy(step: () => unknown): void {
+  const deadline = Date.now() + 5000
+  for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 100)) {
+    try {
+      step()
+      return
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs)
+    }
+  }
+}
+
 export function openSqlite(path: string): SQLite.Database {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
   const sqlite = new SQLite(path)
   // WAL lets readers run beside the writer; FULL makes every acknowledged commit durable
   // (fsync of the WAL at commit), so an order answered with 201 survives a crash or power loss.
-  sqlite.pragma('journal_mode = WAL')
+  retryWhileBusy(() => sqlite.pragma('journal_mode = WAL'))
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   // Every write runs in a savepoint of the group commit's batch (group-commit.ts), and SQLite keeps
