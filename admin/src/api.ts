@@ -2,6 +2,10 @@
  * The public HTTP API, same origin, through fetch. The API key (when the service runs with
  * API_KEYS) lives in sessionStorage only: it is gone when the tab closes.
  */
+import type { OrderStatus } from '../../src/shared/vocabulary'
+
+// The service's own lists of order statuses and event types (one module, no imports).
+export { EVENT_TYPES, ORDER_STATUSES, type OrderStatus } from '../../src/shared/vocabulary'
 
 const KEY_STORAGE = 'orders-inventory-admin-key'
 
@@ -157,9 +161,6 @@ export interface OrderLine {
   unit_price: number
   total: number
 }
-
-export type OrderStatus = 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELED'
-export const ORDER_STATUSES: OrderStatus[] = ['PENDING', 'PAID', 'SHIPPED', 'CANCELED']
 
 export interface Order {
   id: number

@@ -1,20 +1,7 @@
 import { useState } from 'preact/hooks'
-import { getPage, withQuery, type ServiceEvent } from './api'
+import { EVENT_TYPES, getPage, withQuery, type ServiceEvent } from './api'
 import { money, when } from './format'
 import { BASE, Empty, Link, PageTitle, Pager, Show, navigate, useLoad, usePaging } from './ui'
-
-export const EVENT_TYPES = [
-  'order.created',
-  'order.paid',
-  'order.shipped',
-  'order.canceled',
-  'product.created',
-  'product.updated',
-  'product.deleted',
-  'stock.low',
-  'stock.depleted',
-  'stock.replenished',
-]
 
 /** One line about what the event carries: the order or the product as the API showed it. */
 function summary(event: ServiceEvent) {
@@ -95,12 +82,7 @@ export function Events({ query }: { query: URLSearchParams }) {
           )
         }
       </Show>
-      <Pager
-        next={list.data?.next}
-        atFirst={paging.atFirst}
-        onFirst={paging.first}
-        onNext={() => list.data?.next && paging.goTo(list.data.next)}
-      />
+      <Pager next={list.data?.next} paging={paging} />
     </>
   )
 }

@@ -108,12 +108,7 @@ export function Orders({ query }: { query: URLSearchParams }) {
           )
         }}
       </Show>
-      <Pager
-        next={list.data?.next}
-        atFirst={paging.atFirst}
-        onFirst={paging.first}
-        onNext={() => list.data?.next && paging.goTo(list.data.next)}
-      />
+      <Pager next={list.data?.next} paging={paging} />
     </>
   )
 }

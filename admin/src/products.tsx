@@ -113,12 +113,7 @@ export function Products({ query }: { query: URLSearchParams }) {
           )
         }}
       </Show>
-      <Pager
-        next={list.data?.next}
-        atFirst={paging.atFirst}
-        onFirst={paging.first}
-        onNext={() => list.data?.next && paging.goTo(list.data.next)}
-      />
+      <Pager next={list.data?.next} paging={paging} />
     </>
   )
 }
@@ -431,12 +426,7 @@ function Movements({ productId, version }: { productId: number; version: number 
           )
         }
       </Show>
-      <Pager
-        next={list.data?.next}
-        atFirst={paging.atFirst}
-        onFirst={paging.first}
-        onNext={() => list.data?.next && paging.goTo(list.data.next)}
-      />
+      <Pager next={list.data?.next} paging={paging} />
     </section>
   )
 }

@@ -301,33 +301,26 @@ export function ConfirmHost() {
 
 /* ---------- small pieces ---------- */
 
-export function Pager({
-  next,
-  onNext,
-  onFirst,
-  atFirst,
-}: {
-  next?: string | undefined
-  onNext: () => void
-  onFirst: () => void
-  atFirst: boolean
-}) {
-  if (!next && atFirst) return null
+/** First and next page of a list read with usePaging; `next` is the link to the next page, if any. */
+export function Pager({ next, paging }: { next?: string | undefined; paging: Paging }) {
+  if (!next && paging.atFirst) return null
   return (
     <nav class="pager" aria-label="Pages">
-      {!atFirst && (
-        <button type="button" onClick={onFirst}>
+      {!paging.atFirst && (
+        <button type="button" onClick={paging.first}>
           First page
         </button>
       )}
       {next && (
-        <button type="button" onClick={onNext}>
+        <button type="button" onClick={() => paging.goTo(next)}>
           Next page
         </button>
       )}
     </nav>
   )
 }
+
+export type Paging = ReturnType<typeof usePaging>
 
 /** The pages of a list, following the API's `Link: rel="next"`. */
 export function usePaging(first: string) {

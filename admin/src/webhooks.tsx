@@ -1,6 +1,14 @@
 import { useRef, useState } from 'preact/hooks'
-import { call, get, getPage, withQuery, type Delivery, type DeliveryWithAttempts, type Endpoint } from './api'
-import { EVENT_TYPES } from './events'
+import {
+  call,
+  EVENT_TYPES,
+  get,
+  getPage,
+  withQuery,
+  type Delivery,
+  type DeliveryWithAttempts,
+  type Endpoint,
+} from './api'
 import { plural, when } from './format'
 import { failedDeliveries } from './overview'
 import {
@@ -67,12 +75,7 @@ export function Webhooks() {
           )
         }
       </Show>
-      <Pager
-        next={list.data?.next}
-        atFirst={paging.atFirst}
-        onFirst={paging.first}
-        onNext={() => list.data?.next && paging.goTo(list.data.next)}
-      />
+      <Pager next={list.data?.next} paging={paging} />
       {admin && (
         <section aria-labelledby="new-endpoint">
           <h2 id="new-endpoint">Add an endpoint</h2>
@@ -345,12 +348,7 @@ export function EndpointDetail({ id }: { id: number }) {
             )
           }
         </Show>
-        <Pager
-          next={deliveries.data?.next}
-          atFirst={paging.atFirst}
-          onFirst={paging.first}
-          onNext={() => deliveries.data?.next && paging.goTo(deliveries.data.next)}
-        />
+        <Pager next={deliveries.data?.next} paging={paging} />
       </section>
     </>
   )

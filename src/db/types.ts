@@ -1,7 +1,8 @@
 import type { Generated, Kysely, Selectable } from 'kysely'
 
-export const ORDER_STATUSES = ['PENDING', 'PAID', 'SHIPPED', 'CANCELED'] as const
-export type OrderStatus = (typeof ORDER_STATUSES)[number]
+import type { EventType, OrderStatus } from '../shared/vocabulary.js'
+
+export { EVENT_TYPES, ORDER_STATUSES, type EventType, type OrderStatus } from '../shared/vocabulary.js'
 
 export interface ProductsTable {
   id: Generated<number>
@@ -111,20 +112,6 @@ export interface IdempotencyKeysTable {
   created_at: string
   expires_at: string
 }
-
-export const EVENT_TYPES = [
-  'order.created',
-  'order.paid',
-  'order.shipped',
-  'order.canceled',
-  'product.created',
-  'product.updated',
-  'product.deleted',
-  'stock.low',
-  'stock.depleted',
-  'stock.replenished',
-] as const
-export type EventType = (typeof EVENT_TYPES)[number]
 
 /** The outbox: every state change's event, written in the change's transaction. */
 export interface EventsTable {

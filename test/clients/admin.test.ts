@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Fastify from 'fastify'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import adminPlugin, { ADMIN_CSP } from '../../src/plugins/admin.js'
 import { startTestApp, type TestApp } from '../helpers/app.js'
 import { createTestDatabase, onServer, TEST_DIALECT, type TestDialect } from '../helpers/database.js'
+import { chromiumAvailable, launchChromium } from '../helpers/chromium.js'
 import { listen } from '../helpers/http.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 
@@ -35,14 +36,8 @@ declare class PopStateEvent {
   constructor(type: string)
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = 'test-results/admin'
-const available = existsSync(CHROMIUM)
-if (!available) {
-  const message = `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`
-  if (process.env.CI === 'true') throw new Error(`${message}; the browser tests are required in CI.`)
-  console.warn(`!! ${message} or set CHROMIUM_PATH; skipped the browser tests of /admin.`)
-}
+const available = chromiumAvailable('the browser tests of /admin')
 
 const KEYS = { admin: 'console-admin-key-0001', read: 'console-read-key-00002', orders: 'console-shop-key-00003' }
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` })
@@ -83,19 +78,7 @@ beforeAll(async () => {
   if (!available) return
   buildConsoleIfStale()
   mkdirSync(SCREENSHOTS, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  browser = await launchChromium()
 }, 120_000)
 afterAll(async () => {
   await browser?.close()

@@ -1,18 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { mkdirSync } from 'node:fs'
+import { type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/app.js'
+import { chromiumAvailable, launchChromium } from '../helpers/chromium.js'
 import { listen } from '../helpers/http.js'
 
-// Debian's chromium package; `.ci/run` installs it. Playwright never downloads a browser here.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = 'test-results/screenshots'
-const available = existsSync(CHROMIUM)
-if (!available) {
-  const message = `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`
-  if (process.env.CI === 'true') throw new Error(`${message}; the browser tests are required in CI.`)
-  console.warn(`!! ${message} or set CHROMIUM_PATH; skipped the browser tests of /docs and /redoc.`)
-}
+const available = chromiumAvailable('the browser tests of /docs and /redoc')
 
 let api: TestApp
 let baseUrl: string
@@ -26,19 +20,7 @@ beforeAll(async () => {
   if (!available) return
   api = await startTestApp()
   baseUrl = (await listen(api.app)).baseUrl
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  browser = await launchChromium()
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   // Anything not served by the service is recorded and refused: the docs must work offline.
   await context.route('**/*', (route) => {
